@@ -1,0 +1,3 @@
+from ticketry.cli import main
+
+main()

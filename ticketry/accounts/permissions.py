@@ -1,0 +1,31 @@
+"""Which groups an agent holds a permission on, directly or through roles."""
+
+from django.db.models import Q
+
+from ticketry.core.validity import Validity
+
+from .models import AgentGroupPermission, PermissionType, RoleGroupPermission
+
+
+def _types_granting(permission: str) -> list[str]:
+    # rw implies every other permission type.
+    return [permission] if permission == PermissionType.RW else [permission, PermissionType.RW]
+
+
+def group_ids_with_permission(agent_id: int, permission: str) -> set[int]:
+    """Ids of the valid groups on which the agent holds `permission` (rw counts for all)."""
+    types = _types_granting(permission)
+    direct = AgentGroupPermission.objects.filter(
+        agent_id=agent_id, permission__in=types, group__valid=Validity.VALID
+    ).values_list("group_id", flat=True)
+    via_roles = RoleGroupPermission.objects.filter(
+        Q(role__agents__id=agent_id),
+        permission__in=types,
+        role__valid=Validity.VALID,
+        group__valid=Validity.VALID,
+    ).values_list("group_id", flat=True)
+    return set(direct) | set(via_roles)
+
+
+def agent_has_group_permission(agent_id: int, group_id: int, permission: str) -> bool:
+    return group_id in group_ids_with_permission(agent_id, permission)

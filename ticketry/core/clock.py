@@ -1,0 +1,17 @@
+"""The current time, in one place, so tests can freeze it."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    return _frozen if _frozen is not None else timezone.now()
+
+
+def freeze(moment: datetime | None) -> None:
+    """Pin now() to `moment` (an aware datetime); None lets the clock run again."""
+    global _frozen
+    _frozen = moment

@@ -1,0 +1,25 @@
+"""Bookkeeping tables: the ticket number counter and the full-text search documents."""
+
+from django.db import models
+
+
+class TicketNumberCounter(models.Model):
+    """One row per requested ticket number; the counter is assigned in id order (OTRS 6)."""
+
+    counter = models.BigIntegerField(default=0)
+    counter_uid = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(db_index=True)
+
+
+class SearchDocument(models.Model):
+    """Searchable text of one article, or of the ticket itself (number and title) when
+    `article` is empty. Each database indexes `content` its own way (see tickets.search)."""
+
+    ticket = models.ForeignKey("Ticket", on_delete=models.CASCADE, related_name="+")
+    article = models.OneToOneField(
+        "Article", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    content = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket"], name="search_doc_ticket")]
