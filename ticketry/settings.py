@@ -52,6 +52,16 @@ FQDN = _env("FQDN", "localhost")
 SYSTEM_ID = _env("SYSTEM_ID", "10")
 if not SYSTEM_ID.isdigit():
     raise ImproperlyConfigured("TICKETRY_SYSTEM_ID must consist of digits only.")
+TICKET_NUMBER_GENERATOR = _env("TICKET_NUMBER_GENERATOR", "DateChecksum")
+if TICKET_NUMBER_GENERATOR not in {"DateChecksum", "Date", "AutoIncrement"}:
+    raise ImproperlyConfigured(
+        "TICKETRY_TICKET_NUMBER_GENERATOR must be DateChecksum, Date or AutoIncrement."
+    )
+TICKET_HOOK = _env("TICKET_HOOK", "Ticket#")
+TICKET_HOOK_DIVIDER = _env("TICKET_HOOK_DIVIDER", "")
+TICKET_NUMBER_CHECK_SYSTEM_ID = _env_bool("TICKET_NUMBER_CHECK_SYSTEM_ID", True)
+TICKET_NUMBER_MIN_COUNTER_SIZE = int(_env("TICKET_NUMBER_MIN_COUNTER_SIZE", "5"))
+TICKET_NUMBER_DATE_FORMATTED_COUNTER = _env_bool("TICKET_NUMBER_DATE_FORMATTED_COUNTER", False)
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", f"{FQDN},localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -69,6 +79,7 @@ INSTALLED_APPS = [
     "ticketry.accounts",
     "ticketry.customers",
     "ticketry.tickets",
+    "ticketry.console",
 ]
 
 MIDDLEWARE = [

@@ -15,3 +15,8 @@ def freeze(moment: datetime | None) -> None:
     """Pin now() to `moment` (an aware datetime); None lets the clock run again."""
     global _frozen
     _frozen = moment
+
+
+def localtime(moment: datetime) -> datetime:
+    """`moment` in the installation's time zone."""
+    return timezone.localtime(moment)

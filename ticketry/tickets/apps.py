@@ -6,3 +6,6 @@ class TicketsConfig(AppConfig):
     name = "ticketry.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (registers the periodic jobs)

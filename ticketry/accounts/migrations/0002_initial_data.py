@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from ticketry.core.sequences import reset_sequences
+
 GROUPS = [
     (1, "users", "Group for default access."),
     (2, "admin", "Group of all administrators."),
@@ -27,6 +29,7 @@ def forwards(apps, schema_editor):
     )
     for pk, _name, _comment in GROUPS:
         AgentGroupPermission.objects.create(agent_id=1, group_id=pk, permission="rw")
+    reset_sequences(schema_editor, [Agent, Group, AgentGroupPermission])
 
 
 class Migration(migrations.Migration):

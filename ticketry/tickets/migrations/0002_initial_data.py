@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from ticketry.core.sequences import reset_sequences
+
 STATE_TYPES = ["new", "open", "closed", "pending reminder", "pending auto", "removed", "merged"]
 STATES = [
     (1, "new", 1, "New ticket created by customer."),
@@ -154,6 +156,7 @@ def forwards(apps, schema_editor):
             name=name, label=label, field_type=field_type, object_type="Ticket",
             config={"internal": True},
         )
+    reset_sequences(schema_editor, list(m.values()))
 
 
 class Migration(migrations.Migration):

@@ -212,7 +212,10 @@ class StandardTemplate(NamedConfig):
     text = models.TextField(_("text"), blank=True)
     content_type = models.CharField(_("content type"), max_length=250, default="text/plain")
     template_type = models.CharField(
-        _("template type"), max_length=100, choices=TemplateType.choices, default=TemplateType.ANSWER
+        _("template type"),
+        max_length=100,
+        choices=TemplateType.choices,
+        default=TemplateType.ANSWER,
     )
     queues = models.ManyToManyField(Queue, related_name="standard_templates", blank=True)
 

@@ -45,7 +45,8 @@ class DynamicFieldValue(models.Model):
 
     field = models.ForeignKey(DynamicField, on_delete=models.CASCADE, related_name="values")
     object_id = models.BigIntegerField()
-    value_text = models.TextField(null=True, blank=True)
+    # NULL, not "", marks a value kept in another column, as in OTRS's dynamic_field_value.
+    value_text = models.TextField(null=True, blank=True)  # noqa: DJ001
     value_date = models.DateTimeField(null=True, blank=True)
     value_int = models.BigIntegerField(null=True, blank=True)
 
@@ -53,3 +54,6 @@ class DynamicFieldValue(models.Model):
         verbose_name = _("dynamic field value")
         verbose_name_plural = _("dynamic field values")
         indexes = [models.Index(fields=["field", "object_id"], name="df_value_object")]
+
+    def __str__(self) -> str:
+        return f"{self.field_id}/{self.object_id}"

@@ -10,6 +10,9 @@ class TicketNumberCounter(models.Model):
     counter_uid = models.CharField(max_length=32, unique=True)
     created_at = models.DateTimeField(db_index=True)
 
+    def __str__(self) -> str:
+        return f"{self.counter} ({self.counter_uid})"
+
 
 class SearchDocument(models.Model):
     """Searchable text of one article, or of the ticket itself (number and title) when
@@ -23,3 +26,6 @@ class SearchDocument(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["ticket"], name="search_doc_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}/{self.article_id or '-'}"

@@ -66,6 +66,9 @@ class TicketFlag(models.Model):
             models.UniqueConstraint(fields=["ticket", "agent", "key"], name="uniq_ticket_flag")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.agent_id} {self.key}"
+
 
 class ArticleFlag(models.Model):
     """A per-agent flag on an article, such as `Seen` or `Important`."""
@@ -80,6 +83,9 @@ class ArticleFlag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "agent", "key"], name="uniq_article_flag")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.agent_id} {self.key}"
 
 
 class TimeAccounting(models.Model):
@@ -96,3 +102,6 @@ class TimeAccounting(models.Model):
     class Meta:
         verbose_name = _("accounted time")
         verbose_name_plural = _("accounted time")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.time_units}"

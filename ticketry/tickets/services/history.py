@@ -1,0 +1,45 @@
+"""Writing ticket history rows in OTRS's format: a type name and `%%`-joined arguments."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from ticketry.core import clock
+from ticketry.core.actor import Actor
+from ticketry.core.errors import InvalidValue
+
+from ..models import Article, Ticket, TicketHistory
+from .lookups import history_type_id
+
+NAME_MAX_LENGTH = 200
+
+
+def history_args(*values: object) -> str:
+    """`%%a%%b`: the argument list OTRS stores in a history row's name."""
+    return "".join(f"%%{'' if value is None else value}" for value in values)
+
+
+def add_history(
+    ticket: Ticket,
+    history_type: str,
+    name: str,
+    *,
+    actor: Actor,
+    article: Article | None = None,
+) -> TicketHistory:
+    """Record one change of `ticket`, with its attributes as they are after the change."""
+    if not name:
+        raise InvalidValue(_("A history entry needs a name."))
+    return TicketHistory.objects.create(
+        ticket=ticket,
+        article=article,
+        history_type_id=history_type_id(history_type),
+        name=name[:NAME_MAX_LENGTH],
+        queue_id=ticket.queue_id,
+        state_id=ticket.state_id,
+        priority_id=ticket.priority_id,
+        type_id=ticket.type_id,
+        owner_id=ticket.owner_id,
+        created_at=clock.now(),
+        created_by_id=actor.agent_id,
+    )
