@@ -6,7 +6,9 @@ from ticketry.core.translations import compile_catalogs
 
 
 class Command(BaseCommand):
-    help = "Compile Ticketry's translation catalogs."
+    @property
+    def help(self) -> str:
+        return _("Compile Ticketry's translation catalogs.")
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help=_("Compile even if up to date."))
