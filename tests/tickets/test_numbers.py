@@ -426,6 +426,16 @@ def test_cleanup_keeps_the_highest_counter_for_auto_increment(number_settings):
 
 
 @pytest.mark.django_db
+def test_cleanup_leaves_the_lock_row_alone():
+    clock.freeze(JULY_15)
+    generate(1)
+    clock.freeze(datetime(2015, 8, 1, tzinfo=UTC))
+
+    assert cleanup_ticket_number_counter() == 1
+    assert TicketNumberCounter.objects.filter(counter_uid=numbers._LOCK_UID).count() == 1
+
+
+@pytest.mark.django_db
 def test_cleanup_of_an_empty_table_deletes_nothing():
     assert cleanup_ticket_number_counter() == 0
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import django
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 PROCESSES = 6
 NUMBERS_PER_PROCESS = 50
@@ -25,14 +25,11 @@ def _allocate(database, overrides, nested, barrier, results) -> None:
             setattr(settings, name, value)
         django.setup()
         # Models can only be imported once django.setup() has run in this fresh process.
-        from django.db import connection as child_connection
-        from django.db import transaction
-
         from ticketry.core import clock
         from ticketry.tickets.numbers import generate_ticket_number
 
         clock.freeze(MOMENT)
-        child_connection.ensure_connection()
+        connection.ensure_connection()
         barrier.wait(timeout=120)
         numbers = []
         for _ in range(NUMBERS_PER_PROCESS):

@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,12 +27,14 @@ AUTO_INCREMENT = "AutoIncrement"
 
 MAX_TRIES = 16000  # as OTRS: numbers skipped because a ticket already has them
 _TRIES_PER_QUERY = 500
+_ROWS_PER_DELETE = 500
 
-# Every allocation first locks this one counter row (SELECT ... FOR UPDATE), then reads the
-# highest counter and inserts its own row before the lock is released at commit. So
-# allocations run one at a time and each sees every earlier one's committed row, which holds
-# under READ COMMITTED (PostgreSQL, MariaDB); on SQLite the database-wide write lock taken by
-# BEGIN IMMEDIATE serialises them the same way. Not hex, so no request uid can take it.
+# Each allocation inserts its own row, then locks the one lock row and only then reads the
+# highest assigned counter and sets its own. The lock lasts until commit, so allocations run
+# one at a time and each sees every earlier one's row under READ COMMITTED (PostgreSQL,
+# MariaDB); on SQLite BEGIN IMMEDIATE serialises writers anyway. Inserting before locking
+# keeps that insert clear of the gap MariaDB locks next to the lock row's key.
+# The uid is not hex, so no request's uid can take it.
 _LOCK_UID = "ticketry:lock"
 
 
@@ -45,6 +47,9 @@ def generate_ticket_number() -> str:
     """
     generator = settings.TICKET_NUMBER_GENERATOR
     with transaction.atomic():
+        request = TicketNumberCounter.objects.create(
+            counter=0, counter_uid=uuid.uuid4().hex, created_at=clock.now()
+        )
         _lock_counter()
         # Read after taking the lock, so a cleanup that just ran cannot be on a later day.
         moment = clock.now()
@@ -60,9 +65,7 @@ def generate_ticket_number() -> str:
             logger.info(
                 "Skipped %d ticket numbers already in use; took %s.", counter - last - 1, tn
             )
-        TicketNumberCounter.objects.create(
-            counter=counter, counter_uid=uuid.uuid4().hex, created_at=moment
-        )
+        TicketNumberCounter.objects.filter(pk=request.pk).update(counter=counter, created_at=moment)
     return tn
 
 
@@ -96,29 +99,37 @@ def cleanup_ticket_number_counter(*, keep_days: int = 1) -> int:
     with transaction.atomic():
         _lock_counter()
         cutoff = _day_start(_local_date(clock.now()) - timedelta(days=keep_days - 1))
-        stale = _request_rows().filter(created_at__lt=cutoff)
+        stale = TicketNumberCounter.objects.exclude(counter_uid=_LOCK_UID).filter(
+            created_at__lt=cutoff
+        )
         if settings.TICKET_NUMBER_GENERATOR == AUTO_INCREMENT:
             highest = (
-                _request_rows().order_by("-counter", "-pk").values_list("pk", flat=True).first()
+                _assigned_rows().order_by("-counter", "-pk").values_list("pk", flat=True).first()
             )
             if highest is not None:
                 stale = stale.exclude(pk=highest)
-        deleted, _per_model = stale.delete()
-    return deleted
+        # By primary key: a range DELETE on MariaDB would wait for rows that allocations have
+        # inserted but not committed, while those allocations wait for our lock.
+        pks = list(stale.values_list("pk", flat=True))
+        for start in range(0, len(pks), _ROWS_PER_DELETE):
+            TicketNumberCounter.objects.filter(
+                pk__in=pks[start : start + _ROWS_PER_DELETE]
+            ).delete()
+    return len(pks)
 
 
 def _lock_counter() -> None:
-    locked = TicketNumberCounter.objects.select_for_update().filter(counter_uid=_LOCK_UID)
-    if locked.values_list("pk", flat=True).first() is not None:
-        return
-    try:
-        with transaction.atomic():
-            TicketNumberCounter.objects.create(
-                counter=0, counter_uid=_LOCK_UID, created_at=clock.now()
-            )
-    except IntegrityError:
-        # Another process created the lock row first; queue up behind it.
-        locked.values_list("pk", flat=True).first()
+    # An upsert rather than SELECT ... FOR UPDATE: one statement creates the row when it is
+    # missing and otherwise waits for and takes its row lock. A failed plain INSERT leaves
+    # MariaDB holding a shared lock, which two processes then deadlock upgrading.
+    lock = TicketNumberCounter(counter=0, counter_uid=_LOCK_UID, created_at=clock.now())
+    with_target = connection.features.supports_update_conflicts_with_target
+    TicketNumberCounter.objects.bulk_create(
+        [lock],
+        update_conflicts=True,
+        update_fields=["counter"],
+        unique_fields=["counter_uid"] if with_target else None,
+    )
 
 
 def _first_free_number(generator: str, last: int, today: date) -> tuple[str, int] | None:
@@ -135,12 +146,13 @@ def _first_free_number(generator: str, last: int, today: date) -> tuple[str, int
     return None
 
 
-def _request_rows() -> QuerySet[TicketNumberCounter]:
-    return TicketNumberCounter.objects.exclude(counter_uid=_LOCK_UID)
+def _assigned_rows() -> QuerySet[TicketNumberCounter]:
+    """Rows that hold a counter: not the lock row, nor requests still being assigned."""
+    return TicketNumberCounter.objects.filter(counter__gt=0)
 
 
 def _last_counter(generator: str, today: date) -> int:
-    rows = _request_rows()
+    rows = _assigned_rows()
     if generator != AUTO_INCREMENT:
         rows = rows.filter(created_at__gte=_day_start(today))
     last = rows.aggregate(last=Max("counter"))["last"]
