@@ -20,3 +20,20 @@ def _unfrozen_clock():
 @pytest.fixture
 def system_actor() -> Actor:
     return Actor.system()
+
+
+def pytest_collection_modifyitems(items):
+    # A transactional test empties the tables when it ends. Restoring the initial data for
+    # every such test keeps the migrations' seed rows (states, queues, ...) for the next one,
+    # and keeps Django from re-creating content types the restore would then duplicate.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True),
+                append=False,
+            )
