@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from ticketry.core import clock
 from ticketry.core.actor import Actor
@@ -9,6 +10,11 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing strength is not under test; the default hasher costs a third of a second.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

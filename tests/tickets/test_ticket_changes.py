@@ -168,3 +168,17 @@ def test_readers_cannot_change(make_ticket, users_group):
         with pytest.raises(PermissionDenied):
             change()
     assert last_history(ticket)[0][0] == "EmailCustomer"
+
+
+def test_configuration_changes_reach_cached_lookups(make_ticket, actor):
+    make_ticket(queue="Misc")
+    misc = Queue.objects.get(name="Misc")
+    misc.name = "Various"
+    misc.save()
+    with pytest.raises(NotFound, match="Unknown queue “Misc”"):
+        make_ticket(queue="Misc")
+    assert make_ticket(queue="Various").queue == misc
+    misc.valid = 2
+    misc.save()
+    with pytest.raises(NotFound):
+        make_ticket(queue="Various")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,3 +10,10 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import tasks  # noqa: F401  (registers the periodic jobs)
+        from .services.lookups import CACHED_MODELS, forget_cached_lookups
+
+        for model in CACHED_MODELS:
+            post_save.connect(forget_cached_lookups, sender=model, dispatch_uid=f"lookups-{model}")
+            post_delete.connect(
+                forget_cached_lookups, sender=model, dispatch_uid=f"lookups-{model}-delete"
+            )

@@ -53,10 +53,14 @@ def _documents(alias: str | None) -> QuerySet[SearchDocument]:
     return SearchDocument.objects.using(alias or router.db_for_write(SearchDocument))
 
 
-def index_ticket(ticket: Ticket) -> None:
-    """Write or refresh the ticket's own document: its number and title."""
+def index_ticket(ticket: Ticket, *, new: bool = False) -> None:
+    """Write or refresh the ticket's own document: its number and title. `new` says the
+    ticket was just created, so there is nothing to refresh."""
     documents = _documents(ticket._state.db)
     content = ticket_content(tn=ticket.tn, title=ticket.title)
+    if new:
+        documents.create(ticket_id=ticket.pk, article=None, content=content)
+        return
     existing = (
         documents.filter(ticket_id=ticket.pk, article__isnull=True)
         .values_list("id", "content")
@@ -68,12 +72,18 @@ def index_ticket(ticket: Ticket) -> None:
         documents.filter(id=existing[0]).update(content=content)
 
 
-def index_article(article: Article, *, attachment_names: Sequence[str] = ()) -> None:
+def index_article(
+    article: Article, *, attachment_names: Sequence[str] = (), new: bool = False
+) -> None:
     """Write or refresh the article's document: subject, addresses, body, attachment names.
 
-    The plain body is used; an article with only an HTML body is indexed by its visible text."""
+    The plain body is used; an article with only an HTML body is indexed by its visible text.
+    `new` says the article was just created, so there is nothing to refresh."""
     documents = _documents(article._state.db)
     content = _article_content(article, attachment_names)
+    if new:
+        documents.create(ticket_id=article.ticket_id, article_id=article.pk, content=content)
+        return
     existing = documents.filter(article_id=article.pk).values_list("id", "ticket_id").first()
     if existing is None:
         documents.create(ticket_id=article.ticket_id, article_id=article.pk, content=content)

@@ -112,8 +112,9 @@ def ticket_create(
     check_pending_time(state_obj, pending_until)
     priority_obj = resolve_priority(priority)
     type_obj = resolve_type(type if type is not None else "Unclassified")
-    owner_obj = resolve_agent(owner if owner is not None else actor.agent_id)
-    responsible_obj = resolve_agent(responsible) if responsible is not None else owner_obj
+    # The acting agent (or agent 1 for the system) owns the ticket unless told otherwise.
+    owner_id = resolve_agent(owner).pk if owner is not None else actor.agent_id
+    responsible_id = resolve_agent(responsible).pk if responsible is not None else owner_id
     customer_user, customer_id = resolve_customer(
         customer_user, customer_id, allow_unknown=allow_unknown_customer
     )
@@ -131,8 +132,8 @@ def ticket_create(
             priority=priority_obj,
             type=type_obj,
             lock_id=lock,
-            owner=owner_obj,
-            responsible=responsible_obj,
+            owner_id=owner_id,
+            responsible_id=responsible_id,
             customer_user_id=customer_user,
             customer_id=customer_id,
             pending_until=pending_until if state_obj.is_pending else None,
@@ -156,8 +157,10 @@ def ticket_create(
             add_history(
                 ticket, "SetPendingTime", pending_history(ticket.pending_until), actor=actor
             )
-        search.index_ticket(ticket)
-        created_article = _create_article(ticket, article, actor=actor) if article else None
+        search.index_ticket(ticket, new=True)
+        created_article = (
+            _create_article(ticket, article, actor=actor, new_ticket=True) if article else None
+        )
         publish(
             TicketCreated(
                 ticket_id=ticket.pk,
@@ -187,7 +190,9 @@ def article_create(*, actor: Actor, ticket: Ticket | int, article: ArticleInput)
     return created
 
 
-def _create_article(ticket: Ticket, data: ArticleInput, *, actor: Actor) -> Article:
+def _create_article(
+    ticket: Ticket, data: ArticleInput, *, actor: Actor, new_ticket: bool = False
+) -> Article:
     channel = resolve_channel(data.channel)
     sender_type = resolve_sender_type(data.sender_type)
     now = clock.now()
@@ -236,8 +241,13 @@ def _create_article(ticket: Ticket, data: ArticleInput, *, actor: Actor) -> Arti
     add_history(ticket, data.history_type, data.history_comment, actor=actor, article=article)
     if data.time_units:
         account_time(ticket, data.time_units, actor=actor, article=article)
-    _after_new_article(ticket, article, sender_type_id=sender_type.pk, actor=actor)
-    search.index_article(article, attachment_names=[a.filename for a in data.attachments])
+    if sender_type.pk == SenderType.AGENT:
+        # OTRS resets the unlock timeout on every agent article, so a locked ticket someone
+        # is answering does not fall back into the queue.
+        ticket.unlock_timeout_base = article.created_at
+    if not new_ticket:
+        _mark_unseen_for_others(ticket, actor=actor)
+    search.index_article(article, attachment_names=[a.filename for a in data.attachments], new=True)
     publish(
         ArticleCreated(
             ticket_id=ticket.pk,
@@ -249,12 +259,8 @@ def _create_article(ticket: Ticket, data: ArticleInput, *, actor: Actor) -> Arti
     return article
 
 
-def _after_new_article(ticket: Ticket, article: Article, *, sender_type_id: int, actor: Actor):
-    # OTRS resets the unlock timeout on every agent article, so a locked ticket someone is
-    # answering does not fall back into the queue.
-    if sender_type_id == SenderType.AGENT:
-        ticket.unlock_timeout_base = article.created_at
-    # A new article makes the ticket unseen for everyone but its author.
+def _mark_unseen_for_others(ticket: Ticket, *, actor: Actor) -> None:
+    """A new article makes the ticket unseen for everyone but its author."""
     flags = TicketFlag.objects.filter(ticket=ticket, key="Seen")
     if actor.is_agent:
         flags = flags.exclude(agent_id=actor.id)

@@ -11,7 +11,7 @@ from ticketry.core.actor import Actor
 from ticketry.core.errors import Conflict, InvalidValue, PermissionDenied
 from ticketry.core.events import publish
 
-from .. import events
+from .. import events, search
 from ..models import LockType, StateType, Ticket
 from ..permissions import queue_permission, require_queue_permission
 from .articles import customer_history, pending_history
@@ -217,6 +217,7 @@ def ticket_set_title(*, actor: Actor, ticket: Ticket | int, title: str) -> Ticke
         if len(shown) == TITLE_HISTORY_LENGTH:
             shown += "..."
         add_history(t, "TitleUpdate", history_args(old, shown), actor=actor)
+        search.index_ticket(t)
         publish(
             events.TicketTitleChanged(ticket_id=t.pk, actor=actor, old_title=old, new_title=t.title)
         )

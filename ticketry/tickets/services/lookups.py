@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from typing import TypeVar
 
+from django.core.cache import cache
 from django.db import connection, models
 from django.utils.translation import gettext as _
 
@@ -29,17 +32,56 @@ M = TypeVar("M", bound=models.Model)
 Ref = int | str | models.Model
 
 
-def _resolve(model: type[M], ref: Ref, what: str, *, valid_only: bool = True) -> M:
+CACHED_MODELS = (
+    Queue,
+    State,
+    Priority,
+    TicketType,
+    Service,
+    SLA,
+    CommunicationChannel,
+    SenderType,
+    LinkType,
+)
+# Configuration rows are looked up on every ticket change but change rarely: they are
+# cached for a minute, and a save in this process (or any, with a shared cache) drops them.
+CACHE_SECONDS = 60
+
+
+def _cache_version(model: type[models.Model]) -> str:
+    key = f"ticketry:lookup-version:{model._meta.label_lower}"
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(key, version, None)
+        version = cache.get(key, version)
+    return version
+
+
+def forget_cached_lookups(sender: type[models.Model], **kwargs: object) -> None:
+    """Signal receiver: a configuration row changed, so cached lookups of its model go."""
+    cache.set(f"ticketry:lookup-version:{sender._meta.label_lower}", uuid.uuid4().hex, None)
+
+
+def _resolve(model: type[M], ref: Ref, what: str) -> M:
     if isinstance(ref, model):
         return ref
-    query = model.objects.all()
-    if valid_only and any(f.name == "valid" for f in model._meta.fields):
-        query = query.filter(valid=Validity.VALID)
-    lookup = {"pk": ref} if isinstance(ref, int) else {"name": ref}
-    try:
-        return query.get(**lookup)
-    except model.DoesNotExist:
-        raise NotFound(_("Unknown %(what)s “%(ref)s”."), what=what, ref=ref) from None
+    digest = hashlib.md5(repr(ref).encode()).hexdigest()
+    key = f"ticketry:lookup:{model._meta.label_lower}:{_cache_version(model)}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        query = model.objects.all()
+        if any(f.name == "valid" for f in model._meta.fields):
+            query = query.filter(valid=Validity.VALID)
+        if model is State:
+            query = query.select_related("type")
+        lookup = {"pk": ref} if isinstance(ref, int) else {"name": ref}
+        try:
+            found = query.get(**lookup)
+        except model.DoesNotExist:
+            raise NotFound(_("Unknown %(what)s “%(ref)s”."), what=what, ref=ref) from None
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 def resolve_queue(ref: Ref) -> Queue:
