@@ -35,7 +35,10 @@ from .lookups import Ref, lock_ticket_row, resolve_agent, resolve_link_type
 from .time_accounting import account_time
 
 
-def _lock_pair(first: Ticket | int, second: Ticket | int) -> tuple[Ticket, Ticket]:
+def _lock_pair(
+    first: Ticket | int, second: Ticket | int, *, actor: Actor, permission: str
+) -> tuple[Ticket, Ticket]:
+    """Lock both ticket rows and check `permission` on each."""
     # Lock in id order so two concurrent calls on the same pair cannot deadlock.
     first_id = first.pk if isinstance(first, Ticket) else first
     second_id = second.pk if isinstance(second, Ticket) else second
@@ -43,6 +46,8 @@ def _lock_pair(first: Ticket | int, second: Ticket | int) -> tuple[Ticket, Ticke
         raise InvalidValue(_("A ticket cannot be linked to or merged with itself."))
     low, high = sorted((first_id, second_id))
     locked = {low: lock_ticket_row(low), high: lock_ticket_row(high)}
+    for ticket in locked.values():
+        require_ticket_permission(actor, ticket, permission)
     return locked[first_id], locked[second_id]
 
 
@@ -55,9 +60,7 @@ def ticket_link_add(
 ) -> TicketLink:
     """Link two tickets; for ParentChild the source is the parent."""
     with transaction.atomic():
-        src, tgt = _lock_pair(source, target)
-        for ticket in (src, tgt):
-            require_ticket_permission(actor, ticket, PermissionType.RO)
+        src, tgt = _lock_pair(source, target, actor=actor, permission=PermissionType.RO)
         return _link(src, tgt, resolve_link_type(link_type), actor=actor)
 
 
@@ -95,9 +98,7 @@ def ticket_link_remove(
     link_type: Ref = "Normal",
 ) -> None:
     with transaction.atomic():
-        src, tgt = _lock_pair(source, target)
-        for ticket in (src, tgt):
-            require_ticket_permission(actor, ticket, PermissionType.RO)
+        src, tgt = _lock_pair(source, target, actor=actor, permission=PermissionType.RO)
         link_type_obj = resolve_link_type(link_type)
         deleted, _rows = TicketLink.objects.filter(
             source__in=(src, tgt), target__in=(src, tgt), link_type=link_type_obj
@@ -174,9 +175,8 @@ def ticket_merge(*, actor: Actor, source: Ticket | int, target: Ticket | int) ->
     """Merge `source` into `target`: its articles, their history and accounted time move to the
     target, the source is noted, linked as child of the target, set `merged` and unlocked."""
     with transaction.atomic():
-        src, tgt = _lock_pair(source, target)
+        src, tgt = _lock_pair(source, target, actor=actor, permission="merge")
         for ticket in (src, tgt):
-            require_ticket_permission(actor, ticket, "merge")
             if ticket.state.type.name == StateType.MERGED:
                 raise Conflict(_("Ticket %(tn)s is merged already."), tn=ticket.tn)
         merged_state = State.objects.filter(type__name=StateType.MERGED).valid().first()
