@@ -1,14 +1,16 @@
 """Benchmark: opening tickets through the ticket service (`ticket_create` with one customer
-mail: ticket number, history, search index), one after another in one process.
+mail: ticket number, history, search index), one after another in one process; with
+`--follow-ups`, adding customer mails to open tickets (`article_create`) instead.
 
-Prints tickets per second, mean/p50/p95 milliseconds per ticket and, from a separate short
-pass, the SQL statements per ticket. Run `python bench/ticket_create.py --help`.
+Prints operations per second, mean/p50/p95 milliseconds per operation and, from a separate
+short pass, the SQL statements per operation. Run `python bench/ticket_create.py --help`.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import io
 import pstats
 import random
@@ -22,6 +24,7 @@ from databases import prepare_database
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ticketry_bench"
 QUEUES = ["Raw", "Misc", "Support", "Support::Hardware", "Billing"]
 SUPPORT_ADDRESS = "support@example.com"
+FOLLOW_UP_TICKETS = 200
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -63,6 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         metavar="N",
         help="also profile N tickets with cProfile and print the top functions",
+    )
+    parser.add_argument(
+        "--follow-ups",
+        action="store_true",
+        help=f"time `article_create` instead: customer mails (history FollowUp) added to "
+        f"{FOLLOW_UP_TICKETS} open tickets made first, as mail follow-ups are",
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed for the texts")
     return parser.parse_args(argv)
@@ -114,8 +123,9 @@ def setup_fixtures(actor_kind: str):
         return agent.actor
 
 
-def make_inputs(count: int, seed: int) -> list[dict]:
-    """Keyword arguments for `ticket_create`, made before timing starts."""
+def make_inputs(count: int, seed: int, tickets: list[tuple[int, str]] | None = None) -> list[dict]:
+    """Keyword arguments for `ticket_create` or, given open tickets (id, number), for
+    `article_create`, made before timing starts."""
     from ticketry.customers.models import CustomerUser
     from ticketry.tickets.services import ArticleInput
 
@@ -127,7 +137,7 @@ def make_inputs(count: int, seed: int) -> list[dict]:
         )
     )
     inputs = []
-    for _ in range(count):
+    for index in range(count):
         login, first, last, email = rng.choice(customers)
         german = rng.random() < 0.4
         title, product = text.subject(german)
@@ -153,17 +163,34 @@ def make_inputs(count: int, seed: int) -> list[dict]:
                 ),
             }
         )
+        if tickets:
+            ticket_id, tn = tickets[index % len(tickets)]
+            article = dataclasses.replace(
+                inputs[-1]["article"], history_type="FollowUp", history_comment=f"%%{tn}%%"
+            )
+            inputs[-1] = {"ticket": ticket_id, "article": article}
     return inputs
 
 
-def run(actor, inputs: list[dict]) -> list[float]:
+def open_tickets(actor, seed: int) -> list[tuple[int, str]]:
+    """The tickets follow-ups go to (`--follow-ups`)."""
     from ticketry.tickets.services import ticket_create
 
+    opened = (
+        ticket_create(actor=actor, **kwargs) for kwargs in make_inputs(FOLLOW_UP_TICKETS, seed)
+    )
+    return [(ticket.pk, ticket.tn) for ticket in opened]
+
+
+def run(actor, inputs: list[dict]) -> list[float]:
+    from ticketry.tickets.services import article_create, ticket_create
+
+    service = article_create if inputs and "ticket" in inputs[0] else ticket_create
     durations = []
     clock = time.perf_counter
     for kwargs in inputs:
         start = clock()
-        ticket_create(actor=actor, **kwargs)
+        service(actor=actor, **kwargs)
         durations.append(clock() - start)
     return durations
 
@@ -213,7 +240,10 @@ def main(argv: list[str] | None = None) -> None:
 
     actor = setup_fixtures(args.actor)
     total = args.warmup + args.count + args.query_count + args.profile
-    inputs = make_inputs(total, args.seed)
+    tickets = open_tickets(actor, args.seed + 1) if args.follow_ups else None
+    inputs = make_inputs(total, args.seed, tickets)
+    what = "follow-ups" if args.follow_ups else "tickets"
+    one = "follow-up" if args.follow_ups else "ticket"
     warmup, timed = inputs[: args.warmup], inputs[args.warmup : args.warmup + args.count]
     rest = inputs[args.warmup + args.count :]
 
@@ -224,10 +254,10 @@ def main(argv: list[str] | None = None) -> None:
 
     ms = sorted(d * 1000 for d in durations)
     print(f"backend: {connection.vendor} ({db.describe()}), actor: {args.actor}")
-    print(f"tickets: {len(durations)} timed after {len(warmup)} warm-up")
-    print(f"throughput: {len(durations) / elapsed:.1f} tickets/s")
+    print(f"{what}: {len(durations)} timed after {len(warmup)} warm-up")
+    print(f"throughput: {len(durations) / elapsed:.1f} {what}/s")
     print(
-        f"ms per ticket: mean {statistics.fmean(ms):.2f}, p50 {percentile(ms, 0.5):.2f}, "
+        f"ms per {one}: mean {statistics.fmean(ms):.2f}, p50 {percentile(ms, 0.5):.2f}, "
         f"p95 {percentile(ms, 0.95):.2f}, max {ms[-1]:.2f}"
     )
     if args.query_count:
@@ -235,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
         counter = count_queries(actor, counted)
         n = len(counted)
         per_kind = ", ".join(f"{k} {v / n:.1f}" for k, v in counter.kinds.most_common())
-        print(f"SQL statements per ticket: {counter.kinds.total() / n:.1f} ({per_kind})")
+        print(f"SQL statements per {one}: {counter.kinds.total() / n:.1f} ({per_kind})")
     if args.profile:
         print(profile(actor, rest[args.query_count :]))
 

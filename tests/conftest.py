@@ -1,8 +1,10 @@
 import pytest
 from django.core.cache import cache
 
-from ticketry.core import clock
+from ticketry.core import clock, sysconfig
 from ticketry.core.actor import Actor
+
+pytest_plugins = ["tests.mail.fixtures_smtp", "tests.mail.fixtures_dovecot"]
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +17,7 @@ def _test_settings(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     cache.clear()
+    sysconfig.invalidate()
 
 
 @pytest.fixture(autouse=True)

@@ -63,6 +63,10 @@ TICKET_NUMBER_CHECK_SYSTEM_ID = _env_bool("TICKET_NUMBER_CHECK_SYSTEM_ID", True)
 TICKET_NUMBER_MIN_COUNTER_SIZE = int(_env("TICKET_NUMBER_MIN_COUNTER_SIZE", "5"))
 TICKET_NUMBER_DATE_FORMATTED_COUNTER = _env_bool("TICKET_NUMBER_DATE_FORMATTED_COUNTER", False)
 
+# Where outgoing mail goes: smtp://, smtps://, smtp+starttls:// (user:password@host:port),
+# sendmail:///usr/sbin/sendmail, or file:///dir (one .eml file per message, the embedded default).
+MAIL_TRANSPORT_URL = _env("MAIL_TRANSPORT", f"file://{DATA_DIR / 'outbox'}")
+
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", f"{FQDN},localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -79,6 +83,7 @@ INSTALLED_APPS = [
     "ticketry.accounts",
     "ticketry.customers",
     "ticketry.tickets",
+    "ticketry.mail",
     "ticketry.console",
 ]
 

@@ -17,6 +17,7 @@ from ticketry.tickets.models import (
     TicketType,
 )
 from ticketry.tickets.numbers import (
+    allocate_ticket_number,
     cleanup_ticket_number_counter,
     find_ticket_numbers,
     generate_ticket_number,
@@ -64,8 +65,19 @@ def generate(count: int) -> list[str]:
     return [generate_ticket_number() for _ in range(count)]
 
 
+def counter() -> int | None:
+    """The last counter the counter row holds; None without a counter row."""
+    row = TicketNumberCounter.objects.filter(counter_uid=numbers._COUNTER_UID)
+    return row.values_list("counter", flat=True).first()
+
+
+def request_row(counter: int, moment: datetime, uid: str = "a" * 32) -> None:
+    """A row as earlier versions (and OTRS 6) wrote one per requested number."""
+    TicketNumberCounter.objects.create(counter=counter, counter_uid=uid, created_at=moment)
+
+
 def request_counters() -> list[int]:
-    rows = TicketNumberCounter.objects.exclude(counter_uid=numbers._LOCK_UID)
+    rows = TicketNumberCounter.objects.exclude(counter_uid=numbers._COUNTER_UID)
     return sorted(rows.values_list("counter", flat=True))
 
 
@@ -94,9 +106,7 @@ def test_date_checksum_pads_the_counter_to_five_digits_and_appends_the_check_dig
     counter, expected
 ):
     clock.freeze(JULY_15)
-    TicketNumberCounter.objects.create(
-        counter=counter - 1, counter_uid="x" * 32, created_at=JULY_15
-    )
+    request_row(counter - 1, JULY_15)
 
     assert generate_ticket_number() == expected
 
@@ -110,13 +120,44 @@ def test_date_checksum_ignores_the_min_counter_size(number_settings):
 
 
 @pytest.mark.django_db
-def test_each_number_writes_one_counter_row_with_its_counter():
+def test_one_counter_row_holds_the_last_counter():
     clock.freeze(JULY_15)
 
     generate(3)
 
-    assert request_counters() == [1, 2, 3]
+    assert counter() == 3
+    assert TicketNumberCounter.objects.count() == 1
     assert not Ticket.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_clock_behind_the_counter_row_continues_its_day():
+    clock.freeze(JULY_16)
+    generate(1)
+
+    clock.freeze(datetime(2015, 7, 15, 23, 59, tzinfo=UTC))
+
+    assert generate_ticket_number() == "2015071610000027"
+
+
+@pytest.mark.django_db
+def test_the_first_number_continues_todays_request_rows_of_earlier_versions():
+    clock.freeze(JULY_15)
+    request_row(0, datetime(2015, 7, 1, tzinfo=UTC), uid="ticketry:lock")
+    request_row(7, datetime(2015, 7, 14, 9, 0, tzinfo=UTC), uid="b" * 32)
+    request_row(4, JULY_15)
+
+    assert generate(2) == ["2015071510000056", "2015071510000065"]
+    assert counter() == 6
+
+
+@pytest.mark.django_db
+def test_allocation_without_skipping_does_not_look_at_tickets():
+    clock.freeze(JULY_15)
+    make_ticket("2015071510000011")
+
+    with transaction.atomic():
+        assert allocate_ticket_number(skip_taken=False) == "2015071510000011"
 
 
 @pytest.mark.django_db
@@ -148,7 +189,7 @@ def test_works_inside_an_outer_transaction_and_rolls_back_with_it():
         assert generate_ticket_number() == "2015071510000011"
         raise RuntimeError("ticket creation failed")
 
-    assert request_counters() == []
+    assert counter() is None
     assert generate_ticket_number() == "2015071510000011"
 
 
@@ -162,7 +203,7 @@ def test_numbers_already_used_by_tickets_are_skipped():
     make_ticket("2015071510000029")
 
     assert generate(2) == ["2015071510000038", "2015071510000047"]
-    assert request_counters() == [3, 4]
+    assert counter() == 4
 
 
 @pytest.mark.django_db
@@ -176,7 +217,7 @@ def test_gives_up_with_conflict_after_max_tries(monkeypatch):
     with pytest.raises(Conflict, match="5 attempts"):
         generate_ticket_number()
 
-    assert request_counters() == []
+    assert counter() is None
 
 
 @pytest.mark.django_db
@@ -276,6 +317,17 @@ def test_auto_increment_prefers_the_counter_table_over_the_last_ticket(number_se
     make_ticket("1000050")
 
     assert generate_ticket_number() == "1000002"
+
+
+@pytest.mark.django_db
+def test_auto_increment_continues_the_highest_request_row_of_any_day(number_settings):
+    number_settings.TICKET_NUMBER_GENERATOR = "AutoIncrement"
+    clock.freeze(JULY_16)
+    request_row(41, JULY_15)
+    request_row(9, JULY_16, uid="b" * 32)
+    make_ticket("1000050")
+
+    assert generate_ticket_number() == "1000042"
 
 
 # Detection
@@ -388,25 +440,25 @@ def test_subject_ticket_hook_is_found_again(number_settings, divider, expected):
 
 
 @pytest.mark.django_db
-def test_cleanup_keeps_only_todays_rows_for_date_generators():
-    clock.freeze(JULY_15)
-    generate(3)
+def test_cleanup_keeps_only_todays_request_rows_for_date_generators():
+    request_row(3, JULY_15)
+    request_row(0, datetime(2015, 7, 1, tzinfo=UTC), uid="ticketry:lock")
+    request_row(1, JULY_16, uid="b" * 32)
+    request_row(2, JULY_16, uid="c" * 32)
     clock.freeze(JULY_16)
-    generate(2)
 
     deleted = cleanup_ticket_number_counter()
 
-    assert deleted == 3
+    assert deleted == 2
     assert request_counters() == [1, 2]
     assert generate_ticket_number() == "2015071610000036"
 
 
 @pytest.mark.django_db
 def test_cleanup_keeps_more_days_when_asked():
-    clock.freeze(datetime(2015, 7, 14, 9, 0, tzinfo=UTC))
-    generate(1)
-    clock.freeze(JULY_15)
-    generate(2)
+    request_row(1, datetime(2015, 7, 14, 9, 0, tzinfo=UTC))
+    request_row(1, JULY_15, uid="b" * 32)
+    request_row(2, JULY_15, uid="c" * 32)
     clock.freeze(JULY_16)
 
     assert cleanup_ticket_number_counter(keep_days=2) == 1
@@ -416,8 +468,9 @@ def test_cleanup_keeps_more_days_when_asked():
 @pytest.mark.django_db
 def test_cleanup_keeps_the_highest_counter_for_auto_increment(number_settings):
     number_settings.TICKET_NUMBER_GENERATOR = "AutoIncrement"
-    clock.freeze(JULY_15)
-    generate(3)
+    request_row(1, JULY_15)
+    request_row(3, JULY_15, uid="b" * 32)
+    request_row(2, JULY_15, uid="c" * 32)
     clock.freeze(JULY_16)
 
     assert cleanup_ticket_number_counter() == 2
@@ -426,13 +479,13 @@ def test_cleanup_keeps_the_highest_counter_for_auto_increment(number_settings):
 
 
 @pytest.mark.django_db
-def test_cleanup_leaves_the_lock_row_alone():
+def test_cleanup_leaves_the_counter_row_alone():
     clock.freeze(JULY_15)
     generate(1)
     clock.freeze(datetime(2015, 8, 1, tzinfo=UTC))
 
-    assert cleanup_ticket_number_counter() == 1
-    assert TicketNumberCounter.objects.filter(counter_uid=numbers._LOCK_UID).count() == 1
+    assert cleanup_ticket_number_counter() == 0
+    assert counter() == 1
 
 
 @pytest.mark.django_db

@@ -16,8 +16,9 @@ NUMBERS_PER_PROCESS = 50
 MOMENT = datetime(2015, 7, 15, 9, 0, tzinfo=UTC)
 
 
-def _allocate(database, overrides, nested, barrier, results) -> None:
-    """Child process: configure Django like the test, wait for the others, allocate."""
+def _allocate(database, overrides, nested, barrier, results, tickets=False) -> None:
+    """Child process: configure Django like the test, wait for the others, allocate numbers
+    (or open tickets, which take their numbers in their own transaction)."""
     try:
         os.environ["DJANGO_SETTINGS_MODULE"] = "ticketry.settings"
         settings.DATABASES = {"default": database}
@@ -26,7 +27,14 @@ def _allocate(database, overrides, nested, barrier, results) -> None:
         django.setup()
         # Models can only be imported once django.setup() has run in this fresh process.
         from ticketry.core import clock
+        from ticketry.core.actor import Actor
         from ticketry.tickets.numbers import generate_ticket_number
+        from ticketry.tickets.services import ticket_create
+
+        def allocate() -> str:
+            if tickets:
+                return ticket_create(actor=Actor.system(), title="Printer", queue="Raw").tn
+            return generate_ticket_number()
 
         clock.freeze(MOMENT)
         connection.ensure_connection()
@@ -35,9 +43,9 @@ def _allocate(database, overrides, nested, barrier, results) -> None:
         for _ in range(NUMBERS_PER_PROCESS):
             if nested:
                 with transaction.atomic():
-                    numbers.append(generate_ticket_number())
+                    numbers.append(allocate())
             else:
-                numbers.append(generate_ticket_number())
+                numbers.append(allocate())
         results.put(("ok", numbers))
     except BaseException:
         results.put(("error", traceback.format_exc()))
@@ -64,8 +72,12 @@ def _counter_of(generator: str, tn: str) -> int:
 
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("generator", ["DateChecksum", "AutoIncrement"])
-def test_processes_allocating_at_once_get_distinct_gapless_numbers(tmp_path, generator):
+@pytest.mark.parametrize(
+    ("generator", "tickets"),
+    [("DateChecksum", False), ("AutoIncrement", False), ("DateChecksum", True)],
+    ids=["DateChecksum", "AutoIncrement", "tickets"],
+)
+def test_processes_allocating_at_once_get_distinct_gapless_numbers(tmp_path, generator, tickets):
     overrides = {
         "SYSTEM_ID": "10",
         "TIME_ZONE": "UTC",
@@ -78,7 +90,8 @@ def test_processes_allocating_at_once_get_distinct_gapless_numbers(tmp_path, gen
     results = context.Queue()
     children = [
         context.Process(
-            target=_allocate, args=(database, overrides, index % 2 == 1, barrier, results)
+            target=_allocate,
+            args=(database, overrides, index % 2 == 1, barrier, results, tickets),
         )
         for index in range(PROCESSES)
     ]

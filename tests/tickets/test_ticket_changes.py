@@ -182,3 +182,22 @@ def test_configuration_changes_reach_cached_lookups(make_ticket, actor):
     misc.save()
     with pytest.raises(NotFound):
         make_ticket(queue="Various")
+
+
+def test_agent_changes_reach_cached_lookups(make_ticket, other_agent):
+    assert make_ticket(owner="bob").owner == other_agent
+    other_agent.valid = 2
+    other_agent.save()
+    with pytest.raises(NotFound, match="Unknown agent “bob”"):
+        make_ticket(owner="bob")
+
+
+def test_a_ticket_in_an_invalid_queue_can_still_be_changed(make_ticket, actor):
+    ticket = make_ticket(queue="Misc")
+    misc = Queue.objects.get(name="Misc")
+    misc.valid = 2
+    misc.save()
+
+    changed = ticket_set_priority(actor=actor, ticket=ticket, priority="4 high")
+
+    assert changed.queue == misc and changed.priority.name == "4 high"

@@ -1,6 +1,7 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from ticketry.core import clock
 from ticketry.core.actor import Actor
@@ -55,6 +56,42 @@ def test_create_opens_ticket_with_number_article_history_index_and_events(make_t
     assert SearchDocument.objects.filter(ticket=ticket).count() == 2
     assert [type(e) for e in events] == [ArticleCreated, TicketCreated]
     assert events[1].article_id == article.pk
+
+
+def test_create_skips_a_number_a_ticket_has_already(make_ticket):
+    clock.freeze(datetime(2015, 7, 15, 9, 0, tzinfo=UTC))
+    imported = make_ticket()
+    imported.pk = None
+    imported.tn = "2015071510000029"
+    imported.save()
+
+    with record_events() as events:
+        ticket = make_ticket()
+
+    assert ticket.tn == "2015071510000038"
+    assert history_of(ticket)[0] == ("NewTicket", f"%%{ticket.tn}%%Raw%%3 normal%%new%%{ticket.pk}")
+    assert SearchDocument.objects.filter(ticket=ticket).count() == 2
+    assert [type(e) for e in events] == [ArticleCreated, TicketCreated]
+    assert make_ticket().tn == "2015071510000047"
+
+
+def test_create_takes_one_statement_per_table(make_ticket, system_actor, django_assert_num_queries):
+    make_ticket(actor=system_actor)
+    # Customer user; savepoint; counter (a SELECT first where UPDATE returns no rows); ticket;
+    # article; history rows; search documents; release.
+    counter_statements = 1 if connection.vendor == "postgresql" else 2
+    with django_assert_num_queries(7 + counter_statements):
+        make_ticket(actor=system_actor)
+
+
+def test_follow_up_takes_one_statement_per_table(
+    make_ticket, system_actor, django_assert_num_queries
+):
+    ticket = make_ticket(actor=system_actor)
+    article_create(actor=system_actor, ticket=ticket.pk, article=customer_mail())
+    # Savepoint; ticket lock; article; history; seen flags; search document; ticket; release.
+    with django_assert_num_queries(8):
+        article_create(actor=system_actor, ticket=ticket.pk, article=customer_mail())
 
 
 def test_create_keeps_attachments_and_raw_message(make_ticket):

@@ -16,6 +16,7 @@ from ticketry.accounts.models import Agent, AgentGroupPermission, Group, Permiss
 from ticketry.core import clock
 from ticketry.core.actor import SYSTEM_AGENT_ID, Actor
 from ticketry.customers.models import CustomerCompany, CustomerUser
+from ticketry.tickets.models import AutoResponse, Queue, QueueAutoResponse, SystemAddress
 from ticketry.tickets.permissions import visible_tickets
 from ticketry.tickets.services import ArticleInput, ticket_create
 
@@ -91,6 +92,7 @@ def create_demo_data() -> list[tuple[str, str]]:
         customer.save()
         customers[login] = customer
 
+    _mail_setup()
     _create_welcome_ticket()
     for demo in _demo_tickets():
         _create_ticket(demo, customers[demo.customer_user], demo_agent)
@@ -112,6 +114,23 @@ def _agent(login: str, first_name: str, last_name: str, groups: list[str], *, su
         for group in Group.objects.filter(name__in=groups)
     )
     return agent
+
+
+def _mail_setup() -> None:
+    """support@example.com leads to queue Raw, and every request there is acknowledged with
+    its ticket number, as a new installation's first mail should show."""
+    raw = Queue.objects.get(name="Raw")
+    address = SystemAddress.objects.create(
+        name=SUPPORT_ADDRESS, realname=_("Example Support"), queue=raw
+    )
+    Queue.objects.filter(name__in=["Raw", "Misc"]).update(system_address=address)
+    for response in AutoResponse.objects.all():
+        response.system_address = address
+        response.save(update_fields=["system_address"])
+        for queue in Queue.objects.filter(name__in=["Raw", "Misc"]):
+            QueueAutoResponse.objects.get_or_create(
+                queue=queue, type_id=response.type_id, defaults={"auto_response": response}
+            )
 
 
 def _create_welcome_ticket() -> None:

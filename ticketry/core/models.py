@@ -21,3 +21,20 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SysConfigValue(models.Model):
+    """A changed system setting (see core.sysconfig); settings without a row have their
+    registered default."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    value = models.JSONField(_("value"))
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("system setting")
+        verbose_name_plural = _("system settings")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -27,45 +26,46 @@ AUTO_INCREMENT = "AutoIncrement"
 
 MAX_TRIES = 16000  # as OTRS: numbers skipped because a ticket already has them
 _TRIES_PER_QUERY = 500
-_ROWS_PER_DELETE = 500
 
-# Each allocation inserts its own row, then locks the one lock row and only then reads the
-# highest assigned counter and sets its own. The lock lasts until commit, so allocations run
-# one at a time and each sees every earlier one's row under READ COMMITTED (PostgreSQL,
-# MariaDB); on SQLite BEGIN IMMEDIATE serialises writers anyway. Inserting before locking
-# keeps that insert clear of the gap MariaDB locks next to the lock row's key.
-# The uid is not hex, so no request's uid can take it.
-_LOCK_UID = "ticketry:lock"
+# One row, `_COUNTER_UID`, holds the last counter and when it was taken. Taking a number
+# updates that row, which locks it until the transaction ends: allocations run one at a time
+# and a rolled-back one gives its number back, so numbers stay unique and without gaps. Other
+# rows are the one-per-request rows of earlier versions and of OTRS; they only seed the counter
+# row when it is first made. The uid is not hex, so no request's uid can take it.
+_COUNTER_UID = "ticketry:counter"
 
 
 def generate_ticket_number() -> str:
     """Allocate the next number of the configured generator and return it.
 
-    Writes one counter row in its own (possibly nested) transaction; inside an outer
-    transaction the counter stays locked until that one ends. Numbers already used by a
-    ticket are skipped; raises Conflict after MAX_TRIES of them in a row.
+    Runs in its own transaction, or in a savepoint of the caller's; inside an outer
+    transaction the counter stays locked until that one ends. Numbers already used by a ticket
+    are skipped; raises Conflict after MAX_TRIES of them in a row.
+    """
+    with transaction.atomic():
+        return allocate_ticket_number()
+
+
+def allocate_ticket_number(*, skip_taken: bool = True) -> str:
+    """`generate_ticket_number` in the caller's transaction, without a savepoint of its own:
+    a Conflict leaves that transaction to be rolled back.
+
+    With `skip_taken=False` the counter's next number comes without looking for a ticket that
+    has it, for a caller that inserts the ticket next: its unique number is the check.
     """
     generator = settings.TICKET_NUMBER_GENERATOR
-    with transaction.atomic():
-        request = TicketNumberCounter.objects.create(
-            counter=0, counter_uid=uuid.uuid4().hex, created_at=clock.now()
-        )
-        _lock_counter()
-        # Read after taking the lock, so a cleanup that just ran cannot be on a later day.
-        moment = clock.now()
-        today = _local_date(moment)
-        last = _last_counter(generator, today)
-        free = _first_free_number(generator, last, today)
-        if free is None:
-            raise Conflict(
-                _("No free ticket number found after %(tries)d attempts."), tries=MAX_TRIES
-            )
-        tn, counter = free
-        if counter > last + 1:
-            logger.info(
-                "Skipped %d ticket numbers already in use; took %s.", counter - last - 1, tn
-            )
-        TicketNumberCounter.objects.filter(pk=request.pk).update(counter=counter, created_at=moment)
+    counter, moment = _take_counter(generator)
+    today = _local_date(moment)
+    if not skip_taken:
+        return _format(generator, counter, today)
+    free = _first_free_number(generator, counter - 1, today)
+    if free is None:
+        raise Conflict(_("No free ticket number found after %(tries)d attempts."), tries=MAX_TRIES)
+    tn, free_counter = free
+    if free_counter != counter:
+        skipped = free_counter - counter
+        logger.info("Skipped %d ticket numbers already in use; took %s.", skipped, tn)
+        _counter_row().update(counter=free_counter)
     return tn
 
 
@@ -91,15 +91,15 @@ def subject_ticket_hook(tn: str) -> str:
 def cleanup_ticket_number_counter(*, keep_days: int = 1) -> int:
     """Delete counter rows the configured generator no longer needs; return how many.
 
-    Rows from the last `keep_days` local days stay (date-based generators count today's);
-    AutoIncrement also keeps the row with its highest counter.
+    The counter row stays. Rows from the last `keep_days` local days stay (date-based
+    generators seed a missing counter row from today's); AutoIncrement also keeps the row with
+    its highest counter.
     """
     if keep_days < 1:
         raise InvalidValue(_("keep_days must be at least 1, not %(days)d."), days=keep_days)
     with transaction.atomic():
-        _lock_counter()
         cutoff = _day_start(_local_date(clock.now()) - timedelta(days=keep_days - 1))
-        stale = TicketNumberCounter.objects.exclude(counter_uid=_LOCK_UID).filter(
+        stale = TicketNumberCounter.objects.exclude(counter_uid=_COUNTER_UID).filter(
             created_at__lt=cutoff
         )
         if settings.TICKET_NUMBER_GENERATOR == AUTO_INCREMENT:
@@ -108,26 +108,77 @@ def cleanup_ticket_number_counter(*, keep_days: int = 1) -> int:
             )
             if highest is not None:
                 stale = stale.exclude(pk=highest)
-        # By primary key: a range DELETE on MariaDB would wait for rows that allocations have
-        # inserted but not committed, while those allocations wait for our lock.
-        pks = list(stale.values_list("pk", flat=True))
-        for start in range(0, len(pks), _ROWS_PER_DELETE):
-            TicketNumberCounter.objects.filter(
-                pk__in=pks[start : start + _ROWS_PER_DELETE]
-            ).delete()
-    return len(pks)
+        deleted, _by_model = stale.delete()
+    return deleted
 
 
-def _lock_counter() -> None:
-    # An upsert rather than SELECT ... FOR UPDATE: one statement creates the row when it is
-    # missing and otherwise waits for and takes its row lock. A failed plain INSERT leaves
-    # MariaDB holding a shared lock, which two processes then deadlock upgrading.
-    lock = TicketNumberCounter(counter=0, counter_uid=_LOCK_UID, created_at=clock.now())
+def _counter_row() -> QuerySet[TicketNumberCounter]:
+    return TicketNumberCounter.objects.filter(counter_uid=_COUNTER_UID)
+
+
+def _take_counter(generator: str) -> tuple[int, datetime]:
+    """Lock the counter row and move it on: the new counter and the moment it counts for."""
+    taken = _increment(generator)
+    if taken is None:
+        _create_counter_row(generator)
+        taken = _increment(generator)
+    return taken
+
+
+def _increment(generator: str) -> tuple[int, datetime] | None:
+    """None when there is no counter row yet.
+
+    A process whose clock is behind the row's keeps the row's moment (and so its day), so the
+    day's counter never restarts twice."""
+    if connection.vendor == "postgresql":
+        return _increment_returning(generator, clock.now())
+    row = _counter_row().select_for_update().values_list("counter", "created_at").first()
+    if row is None:
+        return None
+    last, last_moment = row
+    moment = max(clock.now(), last_moment)
+    counter = last + 1 if _same_period(generator, last_moment, moment) else 1
+    _counter_row().update(counter=counter, created_at=moment)
+    return counter, moment
+
+
+def _increment_returning(generator: str, now: datetime) -> tuple[int, datetime] | None:
+    # `_increment` in one statement (one round trip, the row lock taken by the UPDATE).
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(TicketNumberCounter._meta.db_table)} SET "
+        f"{qn('counter')} = CASE WHEN %s OR {qn('created_at')} >= %s "
+        f"THEN {qn('counter')} + 1 ELSE 1 END, "
+        f"{qn('created_at')} = GREATEST({qn('created_at')}, %s) "
+        f"WHERE {qn('counter_uid')} = %s RETURNING {qn('counter')}, {qn('created_at')}"
+    )
+    params = [generator == AUTO_INCREMENT, _day_start(_local_date(now)), now, _COUNTER_UID]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _same_period(generator: str, earlier: datetime, moment: datetime) -> bool:
+    """Does a counter taken at `earlier` go on at `moment`, or start again at 1?"""
+    return generator == AUTO_INCREMENT or earlier >= _day_start(_local_date(moment))
+
+
+def _create_counter_row(generator: str) -> None:
+    """Make the counter row, seeded with the last counter of the rows written per request."""
+    moment = clock.now()
+    row = TicketNumberCounter(
+        counter=_last_counter(generator, _local_date(moment)),
+        counter_uid=_COUNTER_UID,
+        created_at=moment,
+    )
+    # An upsert that changes nothing on conflict: it waits for a concurrent creator instead of
+    # failing. A failed plain INSERT leaves MariaDB holding a shared lock, which two
+    # processes then deadlock upgrading.
     with_target = connection.features.supports_update_conflicts_with_target
     TicketNumberCounter.objects.bulk_create(
-        [lock],
+        [row],
         update_conflicts=True,
-        update_fields=["counter"],
+        update_fields=["counter_uid"],
         unique_fields=["counter_uid"] if with_target else None,
     )
 
@@ -147,8 +198,8 @@ def _first_free_number(generator: str, last: int, today: date) -> tuple[str, int
 
 
 def _assigned_rows() -> QuerySet[TicketNumberCounter]:
-    """Rows that hold a counter: not the lock row, nor requests still being assigned."""
-    return TicketNumberCounter.objects.filter(counter__gt=0)
+    """Rows written per request that hold a counter (not requests never assigned one)."""
+    return TicketNumberCounter.objects.filter(counter__gt=0).exclude(counter_uid=_COUNTER_UID)
 
 
 def _last_counter(generator: str, today: date) -> int:

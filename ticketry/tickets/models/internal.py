@@ -4,7 +4,9 @@ from django.db import models
 
 
 class TicketNumberCounter(models.Model):
-    """One row per requested ticket number; the counter is assigned in id order (OTRS 6)."""
+    """The counter of the ticket number generators: one row holds the last counter and the
+    moment it was taken (see tickets.numbers). Earlier versions and OTRS 6 wrote one row per
+    requested number; such rows seed that row."""
 
     counter = models.BigIntegerField(default=0)
     counter_uid = models.CharField(max_length=32, unique=True)

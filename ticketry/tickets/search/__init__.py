@@ -15,16 +15,20 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from ticketry.tickets.models import Article, Attachment, SearchDocument, Ticket
+from ticketry.tickets.rows import insert_rows
 
 from . import mysql, postgres, sqlite
 from .documents import article_content, parse_query, ticket_content
 
 __all__ = [
+    "add_documents",
+    "article_document",
     "filter_fulltext",
     "index_article",
     "index_ticket",
     "reassign_ticket",
     "reindex_all",
+    "ticket_document",
 ]
 
 _BACKENDS: dict[str, ModuleType] = {"postgresql": postgres, "sqlite": sqlite, "mysql": mysql}
@@ -53,14 +57,34 @@ def _documents(alias: str | None) -> QuerySet[SearchDocument]:
     return SearchDocument.objects.using(alias or router.db_for_write(SearchDocument))
 
 
-def index_ticket(ticket: Ticket, *, new: bool = False) -> None:
-    """Write or refresh the ticket's own document: its number and title. `new` says the
-    ticket was just created, so there is nothing to refresh."""
+def ticket_document(ticket: Ticket) -> SearchDocument:
+    """The ticket's own document, unsaved: its number and title."""
+    return SearchDocument(
+        ticket_id=ticket.pk, article=None, content=ticket_content(tn=ticket.tn, title=ticket.title)
+    )
+
+
+def article_document(article: Article, *, attachment_names: Sequence[str] = ()) -> SearchDocument:
+    """The article's document, unsaved: subject, addresses, body, attachment names.
+
+    The plain body is used; an article with only an HTML body is indexed by its visible text."""
+    return SearchDocument(
+        ticket_id=article.ticket_id,
+        article_id=article.pk,
+        content=_article_content(article, attachment_names),
+    )
+
+
+def add_documents(documents: Sequence[SearchDocument]) -> None:
+    """Write the documents of new tickets and articles (from `ticket_document` and
+    `article_document`) in one statement."""
+    insert_rows(documents)
+
+
+def index_ticket(ticket: Ticket) -> None:
+    """Write or refresh the ticket's own document (after a change of its title)."""
     documents = _documents(ticket._state.db)
     content = ticket_content(tn=ticket.tn, title=ticket.title)
-    if new:
-        documents.create(ticket_id=ticket.pk, article=None, content=content)
-        return
     existing = (
         documents.filter(ticket_id=ticket.pk, article__isnull=True)
         .values_list("id", "content")
@@ -72,18 +96,10 @@ def index_ticket(ticket: Ticket, *, new: bool = False) -> None:
         documents.filter(id=existing[0]).update(content=content)
 
 
-def index_article(
-    article: Article, *, attachment_names: Sequence[str] = (), new: bool = False
-) -> None:
-    """Write or refresh the article's document: subject, addresses, body, attachment names.
-
-    The plain body is used; an article with only an HTML body is indexed by its visible text.
-    `new` says the article was just created, so there is nothing to refresh."""
+def index_article(article: Article, *, attachment_names: Sequence[str] = ()) -> None:
+    """Write or refresh the article's document (see `article_document`)."""
     documents = _documents(article._state.db)
     content = _article_content(article, attachment_names)
-    if new:
-        documents.create(ticket_id=article.ticket_id, article_id=article.pk, content=content)
-        return
     existing = documents.filter(article_id=article.pk).values_list("id", "ticket_id").first()
     if existing is None:
         documents.create(ticket_id=article.ticket_id, article_id=article.pk, content=content)

@@ -22,6 +22,7 @@ from .attributes import (
     ticket_unlock,
 )
 from .dynamic_fields import ticket_set_dynamic_field
+from .history_notes import ticket_add_history_note
 from .relations import (
     ticket_account_time,
     ticket_link_add,
@@ -37,6 +38,7 @@ __all__ = [
     "AttachmentInput",
     "article_create",
     "ticket_account_time",
+    "ticket_add_history_note",
     "ticket_create",
     "ticket_link_add",
     "ticket_link_remove",

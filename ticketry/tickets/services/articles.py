@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ticketry.accounts.models import Agent, PermissionType
@@ -20,11 +20,21 @@ from ticketry.core.events import publish
 
 from .. import search
 from ..events import ArticleCreated, TicketCreated
-from ..models import Article, Attachment, LockType, SenderType, StateType, Ticket, TicketFlag
-from ..numbers import generate_ticket_number
+from ..models import (
+    Article,
+    Attachment,
+    LockType,
+    SearchDocument,
+    SenderType,
+    StateType,
+    Ticket,
+    TicketFlag,
+    TicketHistory,
+)
+from ..numbers import allocate_ticket_number
 from ..permissions import require_queue_permission, require_ticket_permission
 from .customers import resolve_customer
-from .history import add_history, history_args
+from .history import add_history_entries, history_args, history_entry
 from .lookups import (
     Ref,
     lock_ticket_row,
@@ -80,6 +90,10 @@ class ArticleInput:
     time_units: Decimal | int | str | None = None
 
 
+class _NumberTaken(Exception):
+    """The ticket number taken without checking belongs to a ticket already."""
+
+
 def ticket_create(
     *,
     actor: Actor,
@@ -121,54 +135,90 @@ def ticket_create(
     if actor.is_customer:
         customer_user, customer_id = resolve_customer(actor.login, customer_id, allow_unknown=False)
 
-    tn = generate_ticket_number()
-    now = clock.now()
-    with transaction.atomic():
-        ticket = Ticket.objects.create(
-            tn=tn,
-            title=title[:TITLE_MAX_LENGTH],
-            queue=queue_obj,
-            state=state_obj,
-            priority=priority_obj,
-            type=type_obj,
-            lock_id=lock,
-            owner_id=owner_id,
-            responsible_id=responsible_id,
-            customer_user_id=customer_user,
-            customer_id=customer_id,
-            pending_until=pending_until if state_obj.is_pending else None,
-            unlock_timeout_base=now if lock == LockType.LOCK else None,
-            created_at=now,
-            created_by_id=actor.agent_id,
-            changed_at=now,
-            changed_by_id=actor.agent_id,
-        )
-        add_history(
+    def open_ticket(*, skip_taken: bool) -> Ticket:
+        with transaction.atomic():
+            # The number is taken in this transaction: the counter stays locked until the
+            # commit and a rollback gives the number back.
+            tn = allocate_ticket_number(skip_taken=skip_taken)
+            now = clock.now()
+            try:
+                ticket = Ticket.objects.create(
+                    tn=tn,
+                    title=title[:TITLE_MAX_LENGTH],
+                    queue=queue_obj,
+                    state=state_obj,
+                    priority=priority_obj,
+                    type=type_obj,
+                    lock_id=lock,
+                    owner_id=owner_id,
+                    responsible_id=responsible_id,
+                    customer_user_id=customer_user,
+                    customer_id=customer_id,
+                    pending_until=pending_until if state_obj.is_pending else None,
+                    unlock_timeout_base=now if lock == LockType.LOCK else None,
+                    created_at=now,
+                    created_by_id=actor.agent_id,
+                    changed_at=now,
+                    changed_by_id=actor.agent_id,
+                )
+            except IntegrityError:
+                if skip_taken:
+                    raise
+                raise _NumberTaken from None
+            _write_new_ticket(ticket, article, actor=actor)
+        return ticket
+
+    try:
+        return open_ticket(skip_taken=False)
+    except _NumberTaken:
+        # A ticket has the counter's next number (imported, or the counter was reset): this
+        # rare case pays for the search that every ticket would otherwise pay for.
+        return open_ticket(skip_taken=True)
+
+
+def _write_new_ticket(ticket: Ticket, article: ArticleInput | None, *, actor: Actor) -> None:
+    """History, search documents, first article and event of a ticket just inserted."""
+    history = [
+        history_entry(
             ticket,
             "NewTicket",
-            history_args(tn, queue_obj.name, priority_obj.name, state_obj.name, ticket.pk),
+            history_args(
+                ticket.tn, ticket.queue.name, ticket.priority.name, ticket.state.name, ticket.pk
+            ),
             actor=actor,
         )
-        if customer_user or customer_id:
-            add_history(
-                ticket, "CustomerUpdate", customer_history(customer_user, customer_id), actor=actor
+    ]
+    if ticket.customer_user_id or ticket.customer_id:
+        history.append(
+            history_entry(
+                ticket,
+                "CustomerUpdate",
+                customer_history(ticket.customer_user_id, ticket.customer_id),
+                actor=actor,
             )
-        if ticket.pending_until:
-            add_history(
+        )
+    if ticket.pending_until:
+        history.append(
+            history_entry(
                 ticket, "SetPendingTime", pending_history(ticket.pending_until), actor=actor
             )
-        search.index_ticket(ticket, new=True)
-        created_article = (
-            _create_article(ticket, article, actor=actor, new_ticket=True) if article else None
         )
-        publish(
-            TicketCreated(
-                ticket_id=ticket.pk,
-                actor=actor,
-                article_id=created_article.pk if created_article else None,
-            )
+    documents = [search.ticket_document(ticket)]
+    if article:
+        created_article = _create_article(
+            ticket, article, actor=actor, new_ticket=True, history=history, documents=documents
         )
-    return ticket
+    else:
+        created_article = None
+        add_history_entries(history)
+        search.add_documents(documents)
+    publish(
+        TicketCreated(
+            ticket_id=ticket.pk,
+            actor=actor,
+            article_id=created_article.pk if created_article else None,
+        )
+    )
 
 
 def article_create(*, actor: Actor, ticket: Ticket | int, article: ArticleInput) -> Article:
@@ -191,8 +241,16 @@ def article_create(*, actor: Actor, ticket: Ticket | int, article: ArticleInput)
 
 
 def _create_article(
-    ticket: Ticket, data: ArticleInput, *, actor: Actor, new_ticket: bool = False
+    ticket: Ticket,
+    data: ArticleInput,
+    *,
+    actor: Actor,
+    new_ticket: bool = False,
+    history: Sequence[TicketHistory] = (),
+    documents: Sequence[SearchDocument] = (),
 ) -> Article:
+    """Write the article with its history and search document. `history` and `documents` are
+    unsaved rows of the same change, written before the article's own in the same statements."""
     channel = resolve_channel(data.channel)
     sender_type = resolve_sender_type(data.sender_type)
     now = clock.now()
@@ -223,7 +281,7 @@ def _create_article(
     )
     if data.raw_message is not None:
         article.raw_message.save(f"{ticket.tn}.eml", ContentFile(data.raw_message), save=False)
-    article.save()
+    article.save(force_insert=True)
     for attachment in data.attachments:
         stored = Attachment(
             article=article,
@@ -237,8 +295,11 @@ def _create_article(
         stored.content.save(
             attachment.filename or "attachment", ContentFile(attachment.content), save=False
         )
-        stored.save()
-    add_history(ticket, data.history_type, data.history_comment, actor=actor, article=article)
+        stored.save(force_insert=True)
+    own_history = history_entry(
+        ticket, data.history_type, data.history_comment, actor=actor, article=article
+    )
+    add_history_entries([*history, own_history])
     if data.time_units:
         account_time(ticket, data.time_units, actor=actor, article=article)
     if sender_type.pk == SenderType.AGENT:
@@ -247,7 +308,8 @@ def _create_article(
         ticket.unlock_timeout_base = article.created_at
     if not new_ticket:
         _mark_unseen_for_others(ticket, actor=actor)
-    search.index_article(article, attachment_names=[a.filename for a in data.attachments], new=True)
+    names = [a.filename for a in data.attachments]
+    search.add_documents([*documents, search.article_document(article, attachment_names=names)])
     publish(
         ArticleCreated(
             ticket_id=ticket.pk,

@@ -18,6 +18,10 @@ def resolve_customer(
     """
     customer_user = customer_user.strip()
     customer_id = customer_id.strip()
+    if allow_unknown and customer_id:
+        # Nothing to check and nothing to fill in (mail from a known sender comes so).
+        return customer_user, customer_id
+    known = None
     if customer_user:
         known = (
             CustomerUser.objects.filter(login=customer_user)
@@ -27,8 +31,10 @@ def resolve_customer(
         if known is None and not allow_unknown:
             raise NotFound(_("Unknown customer user “%(ref)s”."), ref=customer_user)
         customer_id = customer_id or (known or "")
+    # The customer user's own company needs no check: a customer user has it.
     if (
         customer_id
+        and customer_id != known
         and not allow_unknown
         and not CustomerCompany.objects.filter(customer_id=customer_id).exists()
         and not CustomerUser.objects.filter(customer_id=customer_id).exists()

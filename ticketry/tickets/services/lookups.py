@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
+import time
 import uuid
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import connection, models
+from django.db import models
 from django.utils.translation import gettext as _
 
 from ticketry.accounts.models import Agent
@@ -33,6 +35,7 @@ Ref = int | str | models.Model
 
 
 CACHED_MODELS = (
+    Agent,
     Queue,
     State,
     Priority,
@@ -43,9 +46,22 @@ CACHED_MODELS = (
     SenderType,
     LinkType,
 )
-# Configuration rows are looked up on every ticket change but change rarely: they are
-# cached for a minute, and a save in this process (or any, with a shared cache) drops them.
+# Configuration rows and agents are looked up on every ticket change but change rarely. Each
+# process keeps what it loaded for a minute under a version of its model kept in the cache; a
+# save in this process (or any, with a shared cache) sets a new version, so the rows are loaded
+# again.
 CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    version: str
+    expires: float
+    row: models.Model
+
+
+# The rows are shared by every caller in the process: read them, never change them.
+_loaded: dict[tuple[type[models.Model], Hashable, bool], _Loaded] = {}
 
 
 def _cache_version(model: type[models.Model]) -> str:
@@ -63,24 +79,33 @@ def forget_cached_lookups(sender: type[models.Model], **kwargs: object) -> None:
     cache.set(f"ticketry:lookup-version:{sender._meta.label_lower}", uuid.uuid4().hex, None)
 
 
-def _resolve(model: type[M], ref: Ref, what: str) -> M:
+def _cached(model: type[M], ref: int | str, *, field: str, valid_only: bool) -> M | None:
+    """The row whose id (an int `ref`) or `field` is `ref`; None if there is none."""
+    version = _cache_version(model)
+    key = (model, ref, valid_only)
+    loaded = _loaded.get(key)
+    if loaded is not None and loaded.version == version and loaded.expires > time.monotonic():
+        return loaded.row
+    query = model.objects.all()
+    if valid_only and any(f.name == "valid" for f in model._meta.fields):
+        query = query.filter(valid=Validity.VALID)
+    if model is State:
+        query = query.select_related("type")
+    lookup = {"pk": ref} if isinstance(ref, int) else {field: ref}
+    try:
+        found = query.get(**lookup)
+    except model.DoesNotExist:
+        return None
+    _loaded[key] = _Loaded(version, time.monotonic() + CACHE_SECONDS, found)
+    return found
+
+
+def _resolve(model: type[M], ref: Ref, what: str, *, valid_only: bool = True) -> M:
     if isinstance(ref, model):
         return ref
-    digest = hashlib.md5(repr(ref).encode()).hexdigest()
-    key = f"ticketry:lookup:{model._meta.label_lower}:{_cache_version(model)}:{digest}"
-    found = cache.get(key)
+    found = _cached(model, ref, field="name", valid_only=valid_only)
     if found is None:
-        query = model.objects.all()
-        if any(f.name == "valid" for f in model._meta.fields):
-            query = query.filter(valid=Validity.VALID)
-        if model is State:
-            query = query.select_related("type")
-        lookup = {"pk": ref} if isinstance(ref, int) else {"name": ref}
-        try:
-            found = query.get(**lookup)
-        except model.DoesNotExist:
-            raise NotFound(_("Unknown %(what)s “%(ref)s”."), what=what, ref=ref) from None
-        cache.set(key, found, CACHE_SECONDS)
+        raise NotFound(_("Unknown %(what)s “%(ref)s”."), what=what, ref=ref)
     return found
 
 
@@ -123,26 +148,25 @@ def resolve_link_type(ref: Ref) -> LinkType:
 def resolve_agent(ref: int | str | Agent) -> Agent:
     if isinstance(ref, Agent):
         return ref
-    lookup = {"pk": ref} if isinstance(ref, int) else {"login": ref}
-    try:
-        return Agent.objects.get(valid=Validity.VALID, **lookup)
-    except Agent.DoesNotExist:
-        raise NotFound(_("Unknown agent “%(ref)s”."), ref=ref) from None
+    found = _cached(Agent, ref, field="login", valid_only=True)
+    if found is None:
+        raise NotFound(_("Unknown agent “%(ref)s”."), ref=ref)
+    return found
 
 
 def lock_ticket_row(ticket: Ticket | int) -> Ticket:
-    """Re-read the ticket with a row lock, so concurrent writers change it one after another."""
+    """Re-read the ticket with a row lock, so concurrent writers change it one after another.
+
+    Its queue and state (with the state's type) come from the lookups above, by id and valid or
+    not: a ticket stays in a queue or state that is no longer valid."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    tickets = Ticket.objects.all()
-    if connection.features.has_select_for_update_of:
-        # Lock only the ticket row, not the queue and state rows joined for reading.
-        tickets = tickets.select_for_update(of=("self",)).select_related("queue", "state__type")
-    else:
-        tickets = tickets.select_for_update()
     try:
-        return tickets.get(pk=pk)
+        locked = Ticket.objects.select_for_update().get(pk=pk)
     except Ticket.DoesNotExist:
         raise NotFound(_("Unknown ticket “%(ref)s”."), ref=pk) from None
+    locked.queue = _resolve(Queue, locked.queue_id, _("queue"), valid_only=False)
+    locked.state = _resolve(State, locked.state_id, _("state"), valid_only=False)
+    return locked
 
 
 _history_type_ids: dict[str, int] = {}

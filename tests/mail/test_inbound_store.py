@@ -1,0 +1,72 @@
+import pytest
+
+from tests.mail.builders import mail
+from ticketry.mail.inbound import receive, store_raw
+from ticketry.mail.inbound.store import read_raw
+from ticketry.mail.models import InboundMessage, InboundSource, InboundStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_raw_bytes_are_kept_exactly():
+    raw = mail(subject="Hello") + b"\n\xff\xfe junk bytes\n"
+    message, created = store_raw(raw, source=InboundSource.PIPE)
+    assert created
+    assert read_raw(message) == raw
+    assert message.size == len(raw)
+    assert message.subject == "Hello"
+    assert message.status == InboundStatus.RECEIVED
+
+
+def test_the_same_message_delivered_twice_is_stored_once():
+    raw = mail(message_id="<twice@example.com>")
+    first, created = store_raw(raw)
+    # A second route adds its own trace header; it is still the same message.
+    again, created_again = store_raw(b"Received: from relay2 by mx\r\n" + raw)
+    assert created and not created_again
+    assert again.pk == first.pk
+    assert InboundMessage.objects.count() == 1
+
+
+def test_a_reused_message_id_with_other_content_is_another_message():
+    first, _ = store_raw(mail(message_id="<same@example.com>", body="one\n"))
+    second, created = store_raw(mail(message_id="<same@example.com>", body="two\n"))
+    assert created and second.pk != first.pk
+
+
+def test_without_message_id_the_whole_message_is_the_identity():
+    raw = b"From: a@example.com\r\nSubject: no id\r\n\r\nbody\r\n"
+    first, _ = store_raw(raw)
+    again, created = store_raw(raw)
+    assert not created and again.pk == first.pk
+    _other, created_other = store_raw(raw.replace(b"no id", b"no id either"))
+    assert created_other
+
+
+def test_a_second_delivery_makes_no_second_ticket():
+    raw = mail(message_id="<dup@example.com>")
+    first = receive(raw, source=InboundSource.PIPE)
+    second = receive(raw, source=InboundSource.PIPE)
+    assert first.outcome == "new_ticket" and not first.duplicate
+    assert second.duplicate
+    assert second.ticket_number == first.ticket_number
+    assert second.article_id == first.article_id
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        bytes(range(256)) * 40,
+        b"Subject: " + b"x" * 1_000_000 + b"\r\n\r\nbody",
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nbroken',
+    ],
+    ids=["empty", "binary-junk", "1MB-header-line", "unterminated-multipart"],
+)
+def test_bad_input_is_stored_and_either_processed_or_quarantined(raw):
+    delivery = receive(raw, source=InboundSource.PIPE)
+    message = InboundMessage.objects.get(pk=delivery.inbound_id)
+    assert read_raw(message) == raw
+    assert message.status in (InboundStatus.PROCESSED, InboundStatus.QUARANTINED)
+    if message.status == InboundStatus.QUARANTINED:
+        assert message.error

@@ -1,0 +1,62 @@
+"""`ticketry mail read`: one message on standard input, as an MTA pipe delivers it.
+
+The exit status is non-zero only when the message could not be stored, so the MTA keeps it
+and tries again; anything after storing (even quarantine) is a successful delivery.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from argparse import ArgumentParser
+
+from django.utils.translation import gettext as _
+
+from ticketry.tickets.models import Queue
+
+from ..inbound import receive
+from ..models import InboundSource
+
+EX_TEMPFAIL = 75  # sysexits.h: the MTA retries later
+
+
+def configure(parser: ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help=_("Print the result as JSON."))
+    parser.add_argument(
+        "--queue", "-q", help=_("Put new tickets into this queue instead of dispatching.")
+    )
+    parser.add_argument(
+        "--untrusted",
+        action="store_true",
+        help=_("Ignore X-OTRS headers (trusted by default, as for a local pipe)."),
+    )
+    parser.add_argument(
+        "--recipient", default="", help=_("The envelope recipient, if the MTA passes it.")
+    )
+
+
+def run(options: dict, out) -> int:
+    raw = sys.stdin.buffer.read()
+    queue = None
+    if options.get("queue"):
+        queue = Queue.objects.filter(name=options["queue"]).first()
+        if queue is None:
+            sys.stderr.write(_("Unknown queue “%(queue)s”.") % {"queue": options["queue"]} + "\n")
+            return 64
+    try:
+        delivery = receive(
+            raw,
+            source=InboundSource.PIPE,
+            trusted=not options.get("untrusted"),
+            queue=queue,
+            envelope_recipient=options.get("recipient") or "",
+        )
+    except Exception as error:
+        # Not stored: the MTA must keep the message and retry.
+        sys.stderr.write(_("Could not store the message: %(error)s") % {"error": error} + "\n")
+        return EX_TEMPFAIL
+    if options.get("json"):
+        out.write(json.dumps(delivery.to_json(), ensure_ascii=False))
+    else:
+        out.write(delivery.describe())
+    return 0
