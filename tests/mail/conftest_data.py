@@ -11,6 +11,7 @@ SUPPORT = "support@example.com"
 def support_address(queue_name: str = "Misc", *, auto_responses: bool = True) -> SystemAddress:
     queue = Queue.objects.get(name=queue_name)
     address = SystemAddress.objects.create(name=SUPPORT, realname="Example Support", queue=queue)
+    Queue.objects.filter(pk=queue.pk).update(system_address=address)
     if auto_responses:
         for response in AutoResponse.objects.all():
             response.system_address = address

@@ -70,3 +70,16 @@ def test_bad_input_is_stored_and_either_processed_or_quarantined(raw):
     assert message.status in (InboundStatus.PROCESSED, InboundStatus.QUARANTINED)
     if message.status == InboundStatus.QUARANTINED:
         assert message.error
+
+
+def test_line_ends_changed_on_the_way_do_not_make_a_second_message():
+    raw = mail(message_id="<crlf@example.com>").replace(b"\r\n", b"\n")
+    first, _ = store_raw(raw)
+    again, created = store_raw(raw.replace(b"\n", b"\r\n"))
+    assert not created and again.pk == first.pk
+
+
+def test_nul_bytes_in_headers_and_body_do_not_stop_the_mail():
+    raw = b"From: a\x00b@example.com\r\nSubject: zero\x00byte\r\nMessage-ID: <n\x00ul@x>\r\n\r\nbo\x00dy\r\n"
+    delivery = receive(raw, source=InboundSource.PIPE)
+    assert delivery.outcome == "new_ticket", delivery.error

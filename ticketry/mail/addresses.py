@@ -18,14 +18,16 @@ def split_addresses(value: str) -> list[str]:
     group's name (`Team: a@x, b@y;`) is dropped."""
     items: list[str] = []
     current: list[str] = []
+    has_at = False
     for char, where, _edge in _scan(value):
         if not where and char in ",;":
             items.append("".join(current))
-            current = []
-        elif not where and char == ":" and "@" not in "".join(current):
+            current, has_at = [], False
+        elif not where and char == ":" and not has_at:
             current = []
         else:
             current.append(char)
+            has_at = has_at or char == "@"
     items.append("".join(current))
     return [" ".join(item.split()) for item in items if item.strip()]
 

@@ -10,6 +10,12 @@ register("Ticket::SubjectSize", 100, "Longest subject kept when cleaning.")
 
 # PostMaster.
 register("PostMasterMaxEmailSize", 16384, "Largest mail processed, in KB; bigger ones wait.")
+register(
+    "PostMasterReconnectMessage",
+    20,
+    "Messages fetched per connection to a mail account; then it reconnects, so the server "
+    "carries out the deletions and long runs make visible progress.",
+)
 register("PostmasterDefaultQueue", "Raw", "Queue for mail no system address matches.")
 register("PostmasterDefaultState", "new", "State of tickets opened by mail.")
 register("PostmasterDefaultPriority", "3 normal", "Priority of tickets opened by mail.")

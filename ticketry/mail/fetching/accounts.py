@@ -24,15 +24,11 @@ from .mailbox import Mailbox, MailboxError
 
 logger = logging.getLogger(__name__)
 
-sysconfig.register(
-    "PostMasterReconnectMessage",
-    20,
-    "Messages fetched per connection to a mail account; then it reconnects, so the server "
-    "carries out the deletions and long runs make visible progress.",
-)
-
 # The most messages one fetch takes (OTRS's limit); the rest waits for the next run.
 MAX_MESSAGES_PER_FETCH = 5000
+
+# Well within claims.LEASE, even when one message takes minutes to download.
+RENEW_AFTER_SECONDS = 60
 
 # The database or the file storage itself failed: no message can be stored now.
 STORAGE_DOWN = (OperationalError, InterfaceError, OSError)
@@ -170,6 +166,7 @@ class AccountFetch:
     def __init__(self, account: MailAccount, lease: datetime, report: FetchReport) -> None:
         self.account = account
         self.lease = lease
+        self.renewed_at = time.monotonic()
         self.report = report
         self.tried = 0
         # Keys of messages that could not be stored: they stay, and are not tried again
@@ -183,13 +180,20 @@ class AccountFetch:
                 waiting = [key for key in mailbox.waiting() if key not in self.left_behind]
                 batch = waiting[: min(batch_size, MAX_MESSAGES_PER_FETCH - self.tried)]
                 for key in batch:
+                    self.keep_lease()
                     self.tried += 1
                     self.fetch_message(mailbox, key)
             if len(batch) == len(waiting) or self.tried >= MAX_MESSAGES_PER_FETCH:
                 return
-            self.lease = claims.renew(self.account.pk, self.lease)
-            if self.lease is None:
-                raise LeaseLost(_("The fetch took too long; another one took over."))
+
+    def keep_lease(self) -> None:
+        """Renew the lease now and then, so a long fetch keeps the account to itself."""
+        if time.monotonic() - self.renewed_at < RENEW_AFTER_SECONDS:
+            return
+        lease = claims.renew(self.account.pk, self.lease)
+        if lease is None:
+            raise LeaseLost(_("The fetch took too long; another one took over."))
+        self.lease, self.renewed_at = lease, time.monotonic()
 
     def fetch_message(self, mailbox: Mailbox, key: str) -> None:
         raw = mailbox.fetch(key)

@@ -21,8 +21,7 @@ from ..models import MailAccount
 
 logger = logging.getLogger(__name__)
 
-# Renewed after every batch of messages (PostMasterReconnectMessage), so it only has to
-# outlast one batch on a slow server.
+# Renewed every minute while messages come in; it only has to outlast one slow message.
 LEASE = timedelta(minutes=15)
 ERROR_MAX_LENGTH = 2000
 

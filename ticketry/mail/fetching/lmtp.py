@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from django.db import close_old_connections, connections
+from django.db import connections
 
 from ..inbound import process, store_raw
 from ..models import InboundSource, InboundStatus
@@ -55,7 +55,6 @@ class Receiver:
     def store(self, raw: bytes, recipients: list[str]) -> list[str]:
         """Store `raw` for each recipient and return the answers, in RCPT order."""
         waiting: set[int] = set()
-        close_old_connections()
         try:
             answers = [self._store_for(raw, recipient, waiting) for recipient in recipients]
         finally:

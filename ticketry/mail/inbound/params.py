@@ -27,8 +27,9 @@ class MailParams:
             if key.startswith(X_OTRS) and not trusted:
                 continue
             if key not in self._values:
-                self._values[key] = parsed.header(name)
-        self._values["body"] = parsed.body_text
+                # A NUL from a broken mail cannot be stored or looked up in PostgreSQL.
+                self._values[key] = parsed.header(name).replace("\x00", "")
+        self._values["body"] = parsed.body_text.replace("\x00", "")
         self._derive()
 
     def _derive(self) -> None:

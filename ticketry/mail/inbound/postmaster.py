@@ -24,6 +24,7 @@ from ticketry.tickets.models import (
     Ticket,
 )
 from ticketry.tickets.services.history import history_args
+from ticketry.tickets.services.lookups import resolve_agent
 
 from ..autoresponses import AutoResponseKind, send_auto_response
 from ..parsing import ParsedMessage
@@ -110,7 +111,7 @@ def new_ticket(
     customer_user, customer_id = recognise_customer(params)
     ticket = services.ticket_create(
         actor=actor,
-        title=params.get("X-OTRS-Title") or params.get("Subject") or _("(no subject)"),
+        title=_text(params.get("X-OTRS-Title") or params.get("Subject")) or _("(no subject)"),
         queue=queue,
         state=state,
         priority=params.get("X-OTRS-Priority") or sysconfig.get("PostmasterDefaultPriority"),
@@ -164,12 +165,13 @@ def follow_up(
         ),
     )
     owner = _agent_ref(params, "X-OTRS-FollowUp-OwnerID", "X-OTRS-FollowUp-Owner")
-    if owner:
-        services.ticket_set_owner(actor=actor, ticket=ticket, owner=owner)
     responsible = _agent_ref(params, "X-OTRS-FollowUp-ResponsibleID", "X-OTRS-FollowUp-Responsible")
+    if owner:
+        ticket = services.ticket_set_owner(actor=actor, ticket=ticket, owner=owner)
     if responsible:
-        services.ticket_set_responsible(actor=actor, ticket=ticket, responsible=responsible)
-    ticket.refresh_from_db()
+        ticket = services.ticket_set_responsible(
+            actor=actor, ticket=ticket, responsible=responsible
+        )
     _follow_up_lock(params, ticket, actor=actor, was_closed=was_closed)
     _follow_up_state(params, ticket, actor=actor, was_closed=was_closed)
     _optional_attributes(params, ticket, actor=actor, prefix="X-OTRS-FollowUp-")
@@ -216,26 +218,26 @@ def article_input(
         is_visible_for_customer=(
             params.get(f"{prefix}IsVisibleForCustomer") != "0" if visible is None else visible
         ),
-        from_address=parsed.from_,
-        to_address=parsed.to,
-        cc=parsed.cc,
-        reply_to=parsed.reply_to,
-        subject=params.get("Subject"),
-        body=parsed.body_text,
-        body_html=parsed.body_html,
+        from_address=_text(parsed.from_),
+        to_address=_text(parsed.to),
+        cc=_text(parsed.cc),
+        reply_to=_text(parsed.reply_to),
+        subject=_text(params.get("Subject")),
+        body=_text(parsed.body_text),
+        body_html=_text(parsed.body_html),
         content_type=parsed.content_type,
         charset=parsed.charset or "utf-8",
-        message_id=parsed.message_id,
-        in_reply_to=parsed.in_reply_to,
-        references=" ".join(parsed.references),
+        message_id=_text(parsed.message_id),
+        in_reply_to=_text(parsed.in_reply_to),
+        references=_text(" ".join(parsed.references)),
         incoming_at=parsed.date if parsed.date and parsed.date < clock.now() else None,
         raw_message=raw,
         attachments=[
             services.AttachmentInput(
-                filename=item.filename,
+                filename=_text(item.filename),
                 content=item.content,
                 content_type=item.content_type,
-                content_id=item.content_id,
+                content_id=_text(item.content_id),
                 disposition=item.disposition,
             )
             for item in parsed.attachments
@@ -243,6 +245,11 @@ def article_input(
         history_type=history_type,
         history_comment=comment,
     )
+
+
+def _text(value: str) -> str:
+    # A NUL from a broken mail cannot be stored in a text column (PostgreSQL refuses it).
+    return value.replace("\x00", "")
 
 
 def recognise_customer(params: MailParams) -> tuple[str, str]:
@@ -333,7 +340,7 @@ def _follow_up_lock(params: MailParams, ticket: Ticket, *, actor: Actor, was_clo
     lock = params.get("X-OTRS-FollowUp-Lock").lower()
     if lock == "lock":
         services.ticket_lock(actor=Actor.agent(ticket.owner_id), ticket=ticket)
-    elif lock == "unlock" or not ticket.owner.is_active:
+    elif lock == "unlock" or not resolve_agent(ticket.owner_id).is_active:
         services.ticket_unlock(actor=actor, ticket=ticket)
     elif was_closed and ticket.queue.follow_up_lock and ticket.lock_id != LockType.LOCK:
         services.ticket_lock(actor=Actor.agent(ticket.owner_id), ticket=ticket)

@@ -16,6 +16,7 @@ from ..models import InboundMessage, InboundSource, MailAccount
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _HEADER_LINE = re.compile(rb"^([!-9;-~]+)[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.MULTILINE)
+_LINE_END = re.compile(rb"\r\n|\r")
 _SUMMARY_HEADERS = {b"message-id", b"subject", b"from"}
 SUMMARY_LENGTH = 250
 
@@ -35,17 +36,19 @@ def summary_headers(header_block: bytes) -> dict[str, str]:
         name = match.group(1).lower()
         if name in _SUMMARY_HEADERS and name.decode() not in found:
             value = re.sub(rb"\r?\n[ \t]+", b" ", match.group(2)).strip()
-            found[name.decode()] = value.decode("utf-8", "replace")
+            # NUL cannot be stored in a text column (PostgreSQL refuses it).
+            found[name.decode()] = value.replace(b"\0", b"").decode("utf-8", "replace")
     return found
 
 
 def dedup_key(message_id: str, body: bytes) -> str:
     """Message-ID plus the body's hash: a message delivered twice (other Received lines, a
-    second fetch, an MTA retry) has the same key; a different message reusing an ID has not."""
+    second fetch, an MTA retry) has the same key; a different message reusing an ID has not.
+    Line ends and trailing blank lines do not count: servers and pipes change them."""
     digest = hashlib.sha256()
     digest.update(message_id.strip().lower().encode())
     digest.update(b"\0")
-    digest.update(hashlib.sha256(body).digest())
+    digest.update(hashlib.sha256(_LINE_END.sub(b"\n", body).rstrip(b"\n")).digest())
     return digest.hexdigest()
 
 

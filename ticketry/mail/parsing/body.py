@@ -102,18 +102,16 @@ class _Walker:
         choices = [
             self.walk(child, body_allowed=body_allowed, related=related) for child in part.children
         ]
-        plain = next(
-            (c for c in choices if c and all(s.html is None for s in c)),
-            None,
-        )
-        rich = next((c for c in reversed(choices) if any(s.html is not None for s in c)), None)
+        plain = next((choice for choice in choices if choice and not _has_html(choice)), None)
+        rich = next((choice for choice in reversed(choices) if _has_html(choice)), None)
         if plain is None:
             return rich or []
         texts = [segment.text or "" for segment in plain]
         html = None
         if rich is not None:
             html = "".join(
-                s.html if s.html is not None else text_to_html(s.text or "") for s in rich
+                segment.html if segment.html is not None else text_to_html(segment.text or "")
+                for segment in rich
             )
         charsets = {segment.charset for segment in plain}
         charset = charsets.pop() if len(charsets) == 1 else "utf-8"
@@ -164,6 +162,10 @@ class _Walker:
             and part.disposition != "attachment"
             and not declared_filename(part.headers)
         )
+
+
+def _has_html(segments: list[_Segment]) -> bool:
+    return any(segment.html is not None for segment in segments)
 
 
 def _join_text(texts: list[str]) -> str:

@@ -12,7 +12,7 @@ from . import defects
 from .defects import Defects
 
 # Codecs that are no character sets: they would interpret backslashes or never decode.
-_REFUSED = {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined"}
+_REFUSED = {"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"}
 # What mail programs mean by these labels (as web browsers read them): the superset, whose
 # extra characters are exactly the ones the stricter decoder would reject.
 _SUPERSETS = {
@@ -28,9 +28,12 @@ _SUPERSETS = {
 }
 # Labels whose text is commonly UTF-8 sent by a program that declares a default charset.
 _LATIN = {"ascii", "iso8859-1", "iso8859-15", "cp1252"}
-# Encodings that write non-ASCII text with ASCII bytes, so all-ASCII data still needs them.
-_SEVEN_BIT = re.compile(r"utf[-_]?7|utf[-_]?16|utf[-_]?32|iso2022|hz")
+# ASCII bytes that stateful encodings read as something else: shifts of ISO-2022 and HZ,
+# a UTF-7 run.
+_ASCII_PROBES = (bytes(range(128)), b"\x1b$B!!\x1b(B", b"\x1b$)C\x0e!!\x0f", b"~{!!~}", b"+AOQ-")
 _WINDOWS = re.compile(r"(?:windows|win|cp|ms)[-_ ]?(\d{3,4})")
+# Bytes that are control characters in ISO-8859-1 but printable in windows-1252.
+_C1 = re.compile(rb"[\x80-\x9f]")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 # Replacement characters above this share of the non-ASCII text mean "not this charset".
 _REPLACED_SHARE = 0.05
@@ -61,12 +64,25 @@ def codec_for(label: str) -> str | None:
     for candidate in candidates:
         try:
             codec = codecs.lookup(candidate).name
-            b"".decode(codec)
-        except (LookupError, ValueError):
+            b"\x00".decode(codec)
+        except LookupError:
+            # Unknown, or a bytes-to-bytes codec such as base64.
             continue
+        except UnicodeError:
+            pass
         if codec not in _REFUSED:
             return codec
     return None
+
+
+@lru_cache(maxsize=256)
+def _ascii_compatible(codec: str) -> bool:
+    """Whether ASCII bytes mean ASCII in `codec`; not so for UTF-7, UTF-16, ISO-2022 or EBCDIC,
+    whose text can be all ASCII bytes and still need decoding."""
+    try:
+        return all(probe.decode(codec) == probe.decode("ascii") for probe in _ASCII_PROBES)
+    except UnicodeDecodeError:
+        return False
 
 
 def label_of(codec: str) -> str:
@@ -85,7 +101,7 @@ def decode_text(data: bytes, declared: str, notes: Defects, *, html: bool = Fals
     """Decode a text part. `declared` is the charset label from the headers ("" if none)."""
     label = declared.strip().strip("\"'").strip().lower()
     codec = codec_for(label) if label else None
-    if data.isascii() and not (codec and _SEVEN_BIT.match(codec)):
+    if data.isascii() and (codec is None or _ascii_compatible(codec)):
         return Decoded(data.decode("ascii"), label if codec else "us-ascii")
     if codec:
         if codec in _LATIN and _is_utf8(data):
@@ -155,9 +171,9 @@ def _declared(data: bytes, codec: str) -> tuple[str, bool] | None:
         text = _strict(data, codec)
     if text is not None:
         return text, False
-    # Guessing cannot do better for text in a 7-bit encoding, or for UTF-8 that is mostly
-    # right: keep what the declaration gives.
-    if (data.isascii() and _SEVEN_BIT.match(codec)) or codec == "utf-8":
+    # Guessing cannot do better for ASCII bytes in an encoding that is not ASCII, or for
+    # UTF-8 that is mostly right: keep what the declaration gives.
+    if (data.isascii() and not _ascii_compatible(codec)) or codec == "utf-8":
         replaced = _without_bom(data.decode(codec, "replace"))
         if codec != "utf-8" or _mostly_valid(replaced):
             return replaced, True
@@ -185,7 +201,7 @@ def _mostly_valid(text: str) -> bool:
 
 
 def _has_c1(data: bytes) -> bool:
-    return re.search(rb"[\x80-\x9f]", data) is not None
+    return _C1.search(data) is not None
 
 
 def _without_bom(text: str) -> str:

@@ -37,12 +37,9 @@ CHARSET_REPLACED = _(
     "Some characters do not exist in the declared charset %(charset)s; they were replaced."
 )
 CHARSET_MISSING = _("No charset was declared for 8-bit text; it was read as %(detected)s.")
-NO_BOUNDARY = _("A multipart part has no boundary; its content was kept as text.")
+NO_BOUNDARY = _("A multipart part has no usable boundary; its content was kept as text.")
 BOUNDARY_GUESSED = _(
-    "A multipart part has no boundary parameter; the boundary was found in its content."
-)
-BOUNDARY_NOT_FOUND = _(
-    "The boundary of a multipart part does not occur; its content was kept as text."
+    "The boundary of a multipart part is missing or wrong; the one in its content was used."
 )
 CLOSING_BOUNDARY = _("The closing boundary of a multipart part is missing.")
 TOO_DEEP = _("The MIME structure is nested too deeply; the deepest parts were kept as attachments.")

@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 
 from django.utils.translation import gettext as _
 
+from ..addresses import split_addresses
 from . import defects
 from .body import collect_body
 from .defects import Defects
@@ -20,8 +21,13 @@ ADDRESS_HEADERS = {
     "resent-sender", "return-path", "delivered-to", "envelope-to", "x-envelope-to",
     "x-original-to", "errors-to", "mail-followup-to", "disposition-notification-to",
 }  # fmt: skip
+# Header fields of people, where a bare `<addr>` is written as `addr` (as OTRS does).
+PERSON_HEADERS = {
+    "from", "to", "cc", "bcc", "reply-to", "sender", "resent-from", "resent-to", "resent-cc",
+}  # fmt: skip
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 _MESSAGE_ID = re.compile(r"<[^<>]+>")
+_BARE = re.compile(r"<[^<>\s\"]+@[^<>\s\"]+>")
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
@@ -78,8 +84,19 @@ class _Fields:
 
 
 def _header_value(name: str, value: str, notes: Defects) -> str:
-    decoded = decode_words(value, header=name, notes=notes, address=name.lower() in ADDRESS_HEADERS)
-    return _LINE_BREAKS.sub(" ", decoded).strip()
+    key = name.lower()
+    decoded = decode_words(value, header=name, notes=notes, address=key in ADDRESS_HEADERS)
+    single_line = _LINE_BREAKS.sub(" ", decoded).strip()
+    return _without_bare_brackets(single_line) if key in PERSON_HEADERS else single_line
+
+
+def _without_bare_brackets(value: str) -> str:
+    if "<" not in value:
+        return value
+    items = split_addresses(value)
+    if not any(_BARE.fullmatch(item) for item in items):
+        return value
+    return ", ".join(item[1:-1] if _BARE.fullmatch(item) else item for item in items)
 
 
 def _message_id(value: str) -> str:

@@ -28,6 +28,7 @@ _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _DELIMITER_SLACK = 1024
 _LOOKAHEAD_LINES = 20
 _PLAIN_ENCODINGS = {"", "7bit", "8bit", "binary"}
+_UUENCODE = {"x-uuencode", "uuencode", "x-uue", "uue"}
 
 
 @dataclass(slots=True, eq=False)
@@ -63,7 +64,11 @@ class Part:
                     cleaned = cleaned[:-1]
                 return binascii.a2b_base64(cleaned + b"=" * (-len(cleaned) % 4))
         if encoding == "quoted-printable":
-            return binascii.a2b_qp(view)
+            # Quoted-printable keeps line breaks as CRLF on the wire; they mean a line break,
+            # data that really holds CR or LF has them encoded.
+            return binascii.a2b_qp(bytes(view).replace(b"\r\n", b"\n"))
+        if encoding in _UUENCODE:
+            return _uudecode(view)
         if encoding not in _PLAIN_ENCODINGS:
             notes.add(defects.UNKNOWN_ENCODING, encoding=encoding)
         return bytes(view)
@@ -156,9 +161,8 @@ def _children(part: Part, notes: Defects) -> list[tuple[int, int]] | None:
     text = boundary[2] if isinstance(boundary, tuple) else boundary
     if text and text.strip():
         found = _split(part.data, part.start, part.end, text.strip().encode("utf-8"))
-        if found is None:
-            notes.add(defects.BOUNDARY_NOT_FOUND)
-        return _checked(found, notes)
+        if found is not None:
+            return _checked(found, notes)
     guessed = _GUESSED_BOUNDARY.search(part.data, part.start, part.end)
     found = _split(part.data, part.start, part.end, guessed.group(1)) if guessed else None
     notes.add(defects.BOUNDARY_GUESSED if found else defects.NO_BOUNDARY)
@@ -232,6 +236,32 @@ def _field_follows(data: bytes, position: int, end: int) -> bool:
             return True
         position = next_line
     return False
+
+
+def _uudecode(data: memoryview) -> bytes:
+    lines = bytes(data).splitlines()
+    start = next((index + 1 for index, line in enumerate(lines) if line.startswith(b"begin ")), 0)
+    decoded = []
+    for line in lines[start:]:
+        if line.strip() in (b"end", b"`"):
+            break
+        if line.strip():
+            decoded.append(_uudecode_line(line))
+    return b"".join(decoded)
+
+
+def _uudecode_line(line: bytes) -> bytes:
+    try:
+        return binascii.a2b_uu(line)
+    except binascii.Error:
+        pass
+    # Some encoders fill the last group with more characters than the bytes need: the
+    # length character says how many bytes there are, each three take four characters.
+    length = (line[0] - 32) & 63
+    try:
+        return binascii.a2b_uu(line[: 1 + -(-length * 4 // 3)])
+    except binascii.Error:
+        return b""
 
 
 def _line_end(data: bytes, position: int, end: int) -> int:

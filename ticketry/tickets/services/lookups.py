@@ -75,7 +75,7 @@ def _cache_version(model: type[models.Model]) -> str:
 
 
 def forget_cached_lookups(sender: type[models.Model], **kwargs: object) -> None:
-    """Signal receiver: a configuration row changed, so cached lookups of its model go."""
+    """Signal receiver: a cached row changed, so cached lookups of its model go."""
     cache.set(f"ticketry:lookup-version:{sender._meta.label_lower}", uuid.uuid4().hex, None)
 
 

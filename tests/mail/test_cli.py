@@ -1,0 +1,104 @@
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from tests.mail.builders import mail
+from ticketry.core import sysconfig
+from ticketry.mail.models import InboundMessage, InboundStatus
+
+
+class _Stdin(io.TextIOWrapper):
+    """Standard input carrying bytes, as an MTA pipe provides it."""
+
+
+def read(monkeypatch, raw: bytes, *args: str) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "stdin", _Stdin(io.BytesIO(raw)))
+    out = io.StringIO()
+    try:
+        call_command("mail", "read", *args, stdout=out)
+    except SystemExit as exit_status:
+        return int(exit_status.code or 0), out.getvalue()
+    return 0, out.getvalue()
+
+
+@pytest.mark.django_db
+def test_mail_read_prints_what_it_did_as_json(monkeypatch, support):
+    status, output = read(monkeypatch, mail(subject="Printer on fire"), "--json")
+    assert status == 0
+    result = json.loads(output)
+    assert result["outcome"] == "new_ticket"
+    assert result["queue"] == "Misc"
+    assert result["ticket_number"]
+    assert result["article_id"]
+    status, output = read(
+        monkeypatch, mail(subject=f"Re: [Ticket#{result['ticket_number']}] Printer on fire")
+    )
+    assert status == 0
+    assert f"Follow-up to ticket {result['ticket_number']} in queue Misc." in output
+
+
+@pytest.mark.django_db
+def test_mail_read_into_a_fixed_queue_and_an_unknown_queue(monkeypatch, support):
+    status, output = read(monkeypatch, mail(), "--json", "--queue", "Junk")
+    assert status == 0 and json.loads(output)["queue"] == "Junk"
+    status, _output = read(monkeypatch, mail(), "--queue", "Nowhere")
+    assert status == 64
+
+
+@pytest.mark.django_db
+def test_a_quarantined_mail_is_a_successful_delivery_and_can_be_reprocessed(monkeypatch, support):
+    sysconfig.set_value("PostMasterMaxEmailSize", 1)
+    raw = mail(body="x" * 4000)
+    status, output = read(monkeypatch, raw, "--json")
+    assert status == 0
+    result = json.loads(output)
+    assert result["outcome"] == "quarantined"
+    assert "more than the limit" in result["error"]
+    message = InboundMessage.objects.get(pk=result["inbound_id"])
+    assert message.status == InboundStatus.QUARANTINED
+
+    sysconfig.set_value("PostMasterMaxEmailSize", 16384)
+    out = io.StringIO()
+    call_command("mail", "reprocess", "--json", stdout=out)
+    [line] = out.getvalue().splitlines()
+    assert json.loads(line)["outcome"] == "new_ticket"
+    message.refresh_from_db()
+    assert message.status == InboundStatus.PROCESSED
+
+
+@pytest.mark.django_db
+def test_mail_read_exits_75_when_the_message_cannot_be_stored(monkeypatch, settings, tmp_path):
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("")
+    settings.MEDIA_ROOT = blocked
+    status, _output = read(monkeypatch, mail())
+    assert status == 75
+    assert not InboundMessage.objects.exists()
+
+
+def test_mail_parse_prints_json_without_a_database(tmp_path):
+    path = tmp_path / "message.eml"
+    path.write_bytes(
+        mail(
+            subject="=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=",
+            attachments=(("report.pdf", "application/pdf", b"%PDF-1.4 test"),),
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "ticketry.cli", "mail", "parse", str(path), "--json"],
+        capture_output=True,
+        env={"TICKETRY_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "PATH": "/usr/bin"}
+        | {"TICKETRY_DATA_DIR": str(tmp_path)},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    parsed = json.loads(result.stdout)
+    assert parsed["subject"] == "Grüße"
+    [attachment] = parsed["attachments"]
+    assert attachment["filename"] == "report.pdf"
+    assert attachment["size"] == len(b"%PDF-1.4 test")
+    assert len(attachment["md5"]) == 32
