@@ -80,6 +80,9 @@ def test_line_ends_changed_on_the_way_do_not_make_a_second_message():
 
 
 def test_nul_bytes_in_headers_and_body_do_not_stop_the_mail():
-    raw = b"From: a\x00b@example.com\r\nSubject: zero\x00byte\r\nMessage-ID: <n\x00ul@x>\r\n\r\nbo\x00dy\r\n"
+    raw = (
+        b"From: a\x00b@example.com\r\nSubject: zero\x00byte\r\n"
+        b"Message-ID: <n\x00ul@x>\r\n\r\nbo\x00dy\r\n"
+    )
     delivery = receive(raw, source=InboundSource.PIPE)
     assert delivery.outcome == "new_ticket", delivery.error

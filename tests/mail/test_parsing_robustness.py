@@ -52,6 +52,16 @@ def test_binary_junk_is_kept_as_an_attachment():
     assert parsed.defects == (str(notes.NO_HEADERS), str(notes.BINARY_BODY))
 
 
+def test_a_stray_nul_byte_leaves_text_as_text():
+    parsed = parse_message(b"From: a@example.com\r\nSubject: zero\x00byte\r\n\r\nbo\x00dy\r\n")
+
+    assert (parsed.subject, parsed.body_text, parsed.attachments) == (
+        "zero\x00byte",
+        "bo\x00dy\n",
+        (),
+    )
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_random_bytes_never_raise(seed: int):
     chance = random.Random(seed)
@@ -209,6 +219,21 @@ def test_too_many_parts_end_in_one_attachment():
     assert rest.content_type == "application/octet-stream"
     assert rest.content.count(b"--p\n") == 6000 - MAX_PARTS - 1
     assert parsed.defects == (str(notes.TOO_MANY_PARTS),)
+
+
+def test_thousands_of_made_up_charsets_stay_fast():
+    words = " ".join(f"=?x-made-up-{index}?Q?Gr=FC=DFe?=" for index in range(20_000))
+    raw = f"Subject: {words}\n".encode() + b"".join(
+        b"X-Broken-%d: =?utf-8?Q?K=F6ln_=E4?=\n" % index for index in range(2_000)
+    )
+
+    started = time.perf_counter()
+    parsed = parse_message(raw + b"\nbody\n")
+
+    assert time.perf_counter() - started < 5
+    assert parsed.subject.startswith("GrüßeGrüße")
+    # Past its budget, detection stops: what is left becomes UTF-8 with replacements.
+    assert parsed.header("X-Broken-1999") == "K\ufffdln \ufffd"
 
 
 def test_defect_notes_are_bounded():

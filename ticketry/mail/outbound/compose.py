@@ -15,11 +15,12 @@ from importlib import metadata
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from inscriptis import get_text
 
 from ticketry.core import clock
 from ticketry.core.errors import InvalidValue
 from ticketry.tickets.services import AttachmentInput
+
+from ..parsing.html import html_to_text, sanitize_html
 
 # 7bit keeps every part transport-safe, so no relay needs to support 8BITMIME.
 MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
@@ -155,7 +156,7 @@ def _add_content(
 ) -> None:
     text = body.replace("\r\n", "\n")
     if not text and body_html:
-        text = get_text(body_html)
+        text = html_to_text(sanitize_html(body_html))
     message.set_content(text, subtype="plain", charset="utf-8")
     related: list[AttachmentInput] = []
     if body_html:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import defects
-from .charsets import decode_text
+from .charsets import decode_text, looks_binary
 from .defects import Defects
 from .filenames import attachment_filename, declared_filename
 from .html import (
@@ -124,7 +124,7 @@ class _Walker:
         if (
             content_type == "text/plain"
             and "content-type" not in part.headers
-            and b"\x00" in content
+            and looks_binary(content)
         ):
             self.notes.add(defects.BINARY_BODY)
             content_type = "application/octet-stream"

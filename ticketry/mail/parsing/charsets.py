@@ -4,9 +4,14 @@ programs really use, and detection where the declaration is missing or wrong."""
 from __future__ import annotations
 
 import codecs
+import encodings
+import pkgutil
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from . import defects
 from .defects import Defects
@@ -39,6 +44,10 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+
 _REPLACED_SHARE = 0.05
 # Detection looks at this much; the rest of a large text rarely changes the verdict.
 _DETECTION_SAMPLE = 64 * 1024
+# Detection is the slow step (tens of microseconds even for a word); a mail crafted to need
+# it for thousands of header words gets it this often, then plain UTF-8 with replacements.
+MAX_DETECTIONS = 200
+_detections_left: ContextVar[int | None] = ContextVar("detections_left", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,8 @@ def codec_for(label: str) -> str | None:
     if name.endswith(("-i", "-e")):
         candidates.append(name[:-2])
     for candidate in candidates:
+        if not _may_be_codec(candidate):
+            continue
         try:
             codec = codecs.lookup(candidate).name
             b"\x00".decode(codec)
@@ -73,6 +84,19 @@ def codec_for(label: str) -> str | None:
         if codec not in _REFUSED:
             return codec
     return None
+
+
+def _may_be_codec(name: str) -> bool:
+    # Looking up an unknown name tries to import a module of that name, which is slow enough
+    # to matter for a mail with thousands of made-up charset labels.
+    normalized = encodings.normalize_encoding(name)
+    return normalized in _codec_names() or normalized.replace(".", "_") in _codec_names()
+
+
+@cache
+def _codec_names() -> frozenset[str]:
+    modules = {module.name for module in pkgutil.iter_modules(encodings.__path__)}
+    return frozenset(modules | set(encodings.aliases.aliases))
 
 
 @lru_cache(maxsize=256)
@@ -134,6 +158,12 @@ def decode_bytes(data: bytes, declared: str) -> tuple[str, str, bool]:
     return guessed.text, guessed.charset, False
 
 
+def looks_binary(data: bytes) -> bool:
+    """Whether undeclared content is binary data rather than text: it has NUL bytes and is
+    not UTF-8 (a stray NUL in otherwise good text does not count)."""
+    return b"\x00" in data and not _is_utf8(data)
+
+
 def _guess(data: bytes, *, html: bool) -> Decoded:
     if html:
         meta = _META_CHARSET.search(data, 0, 4096)
@@ -149,7 +179,22 @@ def _guess(data: bytes, *, html: bool) -> Decoded:
     return Decoded(data.decode("utf-8", "replace"), "utf-8")
 
 
+@contextmanager
+def detection_budget() -> Iterator[None]:
+    """Limit charset detection to MAX_DETECTIONS within the block (one message)."""
+    token = _detections_left.set(MAX_DETECTIONS)
+    try:
+        yield
+    finally:
+        _detections_left.reset(token)
+
+
 def _detect(data: bytes) -> str | None:
+    left = _detections_left.get()
+    if left is not None:
+        if left <= 0:
+            return None
+        _detections_left.set(left - 1)
     # Loaded on first need: a well-declared mail never pays for the detector.
     from charset_normalizer import from_bytes
 

@@ -11,7 +11,8 @@ from .charsets import codec_for, decode_bytes
 from .defects import Defects
 
 # Like most readers, accept spaces inside the encoded text: some programs never encode them.
-_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?(.*?)\?=")
+# The text never holds "?", which also keeps the search linear on a word that never ends.
+_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?]*)\?=")
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 # A decoded display name with these characters must be quoted to stay one address.
 _ADDRESS_SPECIALS = re.compile(r'[,;<>@:"\\]')
@@ -60,7 +61,7 @@ def _assemble(
     decoded_run: list[str] = []
     for charset, payload in pieces:
         if charset is None:
-            out.append(_quote_run(decoded_run, quoted and address, address))
+            out.append(_joined_run(decoded_run, quote=address and not quoted))
             decoded_run = []
             text = str(payload)
             quoted ^= _unescaped_quotes(text) % 2 == 1
@@ -76,13 +77,13 @@ def _assemble(
                 kind = defects.ENCODED_WORD_BROKEN
             notes.add(kind, header=header, charset=charset, detected=used)
         decoded_run.append(text)
-    out.append(_quote_run(decoded_run, quoted and address, address))
+    out.append(_joined_run(decoded_run, quote=address and not quoted))
     return "".join(out)
 
 
-def _quote_run(run: list[str], inside_quotes: bool, address: bool) -> str:
+def _joined_run(run: list[str], *, quote: bool) -> str:
     text = "".join(run)
-    if address and not inside_quotes and _ADDRESS_SPECIALS.search(text):
+    if quote and _ADDRESS_SPECIALS.search(text):
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return text
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ..addresses import split_addresses
 from . import defects
 from .body import collect_body
+from .charsets import detection_budget
 from .defects import Defects
 from .encoded_words import decode_words
 from .mime import parse_tree
@@ -37,6 +38,11 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise ParseError(_("A mail message must be given as bytes."))
     data = raw if isinstance(raw, bytes) else bytes(raw)
+    with detection_budget():
+        return _parse(data)
+
+
+def _parse(data: bytes) -> ParsedMessage:
     notes = Defects()
     if not data or data.isspace():
         notes.add(defects.EMPTY_MESSAGE)
