@@ -71,7 +71,8 @@ ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", f"{FQDN},localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Admin modules are found when the URLs load (ticketry.urls), not by every command.
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

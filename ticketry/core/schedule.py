@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils.module_loading import autodiscover_modules
 from django_tasks.base import Task
 
 from ticketry.core import clock
@@ -38,7 +39,7 @@ _schedules: dict[str, Schedule] = {}
 def periodic(name: str, *, every: timedelta) -> Callable[[Task], Task]:
     """Decorator for a task object: enqueue it (without arguments) every `every`.
 
-    Use it above `@task()`, in the app's own `tasks.py`, imported from its `ready()`.
+    Use it above `@task()`, in the app's own `tasks.py` (found by `discover`).
     """
     if not name or len(name) > NAME_MAX_LENGTH:
         raise ImproperlyConfigured(f"Schedule name {name!r} must have 1 to {NAME_MAX_LENGTH} chars")
@@ -61,7 +62,15 @@ def periodic(name: str, *, every: timedelta) -> Callable[[Task], Task]:
     return register
 
 
+def discover() -> None:
+    """Import every installed app's `tasks` module, where its schedules are declared. Done
+    when schedules are needed (the worker), not at start-up, so that a one-shot command such
+    as `ticketry mail read` does not load every job's dependencies."""
+    autodiscover_modules("tasks")
+
+
 def registered_schedules() -> list[Schedule]:
+    discover()
     return sorted(_schedules.values(), key=lambda schedule: schedule.name)
 
 
@@ -73,6 +82,7 @@ def enqueue_due_runs(now: datetime | None = None) -> list[str]:
     """Enqueue the task of every schedule whose next run is due; return the names enqueued
     by this call. Any number of callers may run this at the same moment."""
     now = now or clock.now()
+    discover()
     schedules = dict(_schedules)
     if not schedules:
         return []

@@ -9,7 +9,7 @@ class MailConfig(AppConfig):
     verbose_name = _("Email")
 
     def ready(self) -> None:
-        from . import settings, tasks  # noqa: F401  (registers settings and periodic jobs)
+        from . import settings  # noqa: F401  (registers the system settings)
         from .inbound.config import WATCHED_MODELS, forget
 
         for model in WATCHED_MODELS:

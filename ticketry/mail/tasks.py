@@ -1,4 +1,4 @@
-"""Background tasks of the mail app (imported from MailConfig.ready to register schedules)."""
+"""Background tasks of the mail app; the scheduler finds this module (core.schedule.discover)."""
 
 from datetime import timedelta
 
@@ -7,6 +7,7 @@ from django_tasks import task
 from ticketry.core.schedule import periodic
 
 from .fetching import tasks as fetching_tasks
+from .inbound import process_pending
 from .loop_protection import forget_old_counts
 from .outbound import tasks as outbound_tasks
 
@@ -25,6 +26,4 @@ def loop_protection_cleanup() -> int:
 def process_waiting() -> int:
     """Process messages that were stored but not processed (a crash, a fetcher that stores
     first); like OTRS's spool reprocessing, but for every stored message."""
-    from .inbound import process_pending
-
     return len(process_pending(limit=1000, min_age=timedelta(minutes=1)))

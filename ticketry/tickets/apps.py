@@ -9,7 +9,6 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (registers the periodic jobs)
         from .services.lookups import CACHED_MODELS, forget_cached_lookups
 
         for model in CACHED_MODELS:
