@@ -45,11 +45,11 @@ def process(
     message_id = message.pk if isinstance(message, InboundMessage) else message
     try:
         with transaction.atomic():
-            locked = (
-                InboundMessage.objects.select_for_update(skip_locked=skip_locked)
-                .filter(pk=message_id)
-                .first()
-            )
+            rows = InboundMessage.objects.select_for_update(skip_locked=skip_locked)
+            if skip_locked:
+                # Working through a list: one another worker finished is not ours either.
+                rows = rows.filter(status=InboundStatus.RECEIVED)
+            locked = rows.filter(pk=message_id).first()
             if locked is None:
                 return None
             if locked.status != InboundStatus.RECEIVED:
