@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import InterfaceError, OperationalError, transaction
@@ -28,12 +29,21 @@ class TooLarge(Exception):
     pass
 
 
+class _ProcessedMeanwhile(Exception):
+    """Another process recorded an outcome for the message first; this work is undone."""
+
+
 def receive(raw: bytes, **store_options) -> Delivery:
     """Store `raw` durably, then process it (the pipe, LMTP and fetchers all come here)."""
     message, created = store_raw(raw, **store_options)
-    if not created and message.status != InboundStatus.RECEIVED:
-        return Delivery.of(message, duplicate=True)
-    return process(message, duplicate=not created) or Delivery.of(message)
+    if not created:
+        if message.status != InboundStatus.RECEIVED:
+            return Delivery.of(message, duplicate=True)
+        return process(message, duplicate=True) or Delivery.of(message)
+    # Just stored here, so no other receiver has it. A worker working through waiting
+    # messages might; the conditional update that records the outcome settles that without
+    # locking the row first.
+    return _guarded(message.pk, lambda: _run(message, raw))
 
 
 def process(
@@ -43,19 +53,29 @@ def process(
     With `skip_locked`, a message another worker is processing right now is left to it
     (returns None)."""
     message_id = message.pk if isinstance(message, InboundMessage) else message
+
+    def work() -> Delivery | None:
+        rows = InboundMessage.objects.select_for_update(skip_locked=skip_locked)
+        if skip_locked:
+            # Working through a list: one another worker finished is not ours either.
+            rows = rows.filter(status=InboundStatus.RECEIVED)
+        locked = rows.filter(pk=message_id).first()
+        if locked is None:
+            return None
+        if locked.status != InboundStatus.RECEIVED:
+            return Delivery.of(locked, duplicate=True)
+        return _run(locked, read_raw(locked), duplicate=duplicate)
+
+    return _guarded(message_id, work)
+
+
+def _guarded(message_id: int, work: Callable[[], Delivery | None]) -> Delivery | None:
+    """Run `work` in one transaction; a mail that makes it fail is quarantined."""
     try:
         with transaction.atomic():
-            rows = InboundMessage.objects.select_for_update(skip_locked=skip_locked)
-            if skip_locked:
-                # Working through a list: one another worker finished is not ours either.
-                rows = rows.filter(status=InboundStatus.RECEIVED)
-            locked = rows.filter(pk=message_id).first()
-            if locked is None:
-                return None
-            if locked.status != InboundStatus.RECEIVED:
-                return Delivery.of(locked, duplicate=True)
-            notes = _run(locked)
-            return Delivery.of(locked, duplicate=duplicate, notes=notes)
+            return work()
+    except _ProcessedMeanwhile:
+        return Delivery.of(InboundMessage.objects.get(pk=message_id), duplicate=True)
     except (OperationalError, InterfaceError):
         # The database itself failed: the message stays `received` and is tried again.
         raise
@@ -65,14 +85,13 @@ def process(
         return quarantine(message_id, _describe(error))
 
 
-def _run(message: InboundMessage) -> list[str]:
+def _run(message: InboundMessage, raw: bytes, *, duplicate: bool = False) -> Delivery:
     limit = sysconfig.get("PostMasterMaxEmailSize") * 1024
     if message.size > limit:
         raise TooLarge(
             _("The message has %(size)d KB, more than the limit of %(limit)d KB.")
             % {"size": message.size // 1024, "limit": limit // 1024}
         )
-    raw = read_raw(message)
     parsed = parse_message(raw)
     result = run_postmaster(
         parsed,
@@ -88,18 +107,18 @@ def _run(message: InboundMessage) -> list[str]:
     message.processed_at = clock.now()
     message.attempts += 1
     message.error = ""
-    message.save(
-        update_fields=[
-            "status",
-            "outcome",
-            "ticket",
-            "article",
-            "processed_at",
-            "attempts",
-            "error",
-        ]
+    recorded = InboundMessage.objects.filter(pk=message.pk, status=InboundStatus.RECEIVED).update(
+        status=message.status,
+        outcome=message.outcome,
+        ticket=message.ticket,
+        article=message.article,
+        processed_at=message.processed_at,
+        attempts=message.attempts,
+        error="",
     )
-    return result.notes
+    if not recorded:
+        raise _ProcessedMeanwhile
+    return Delivery.of(message, duplicate=duplicate, notes=result.notes)
 
 
 def quarantine(message_id: int, error: str) -> Delivery:
