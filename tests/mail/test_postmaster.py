@@ -7,6 +7,7 @@ from ticketry.core import clock, sysconfig
 from ticketry.core.actor import Actor
 from ticketry.mail.inbound import receive
 from ticketry.mail.models import InboundMessage, InboundStatus, OutboundMail, PostmasterFilter
+from ticketry.mail.outbound import send_email_article
 from ticketry.tickets import services
 from ticketry.tickets.models import (
     Article,
@@ -397,3 +398,27 @@ def test_a_bounce_goes_to_the_ticket_of_the_bounced_mail(support):
     auto_reply.refresh_from_db()
     assert auto_reply.status == "failed"
     assert "user unknown" in auto_reply.last_error
+
+
+def test_a_reply_to_an_internal_forward_stays_internal(support, jdoe, agent_bob):
+    ticket = ticket_of(receive(mail()))
+    forward = send_email_article(
+        actor=agent_bob.actor,
+        ticket=ticket,
+        to="Partner <expert@partner.example>",
+        subject=f"Fwd: [Ticket#{ticket.tn}] Printer on fire",
+        body="Can you have a look?",
+        is_visible_for_customer=False,
+        history_type="Forward",
+    )
+    reply = receive(
+        mail(
+            sender="Expert <expert@partner.example>",
+            subject=f"Re: [Ticket#{ticket.tn}] Printer on fire",
+            headers={"In-Reply-To": forward.message_id},
+        )
+    )
+    assert reply.outcome == "follow_up"
+    assert not Article.objects.get(pk=reply.article_id).is_visible_for_customer
+    customer_reply = receive(mail(subject=f"Re: [Ticket#{ticket.tn}] still smoking"))
+    assert Article.objects.get(pk=customer_reply.article_id).is_visible_for_customer

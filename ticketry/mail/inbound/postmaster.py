@@ -26,6 +26,7 @@ from ticketry.tickets.models import (
 from ticketry.tickets.services.history import history_args
 from ticketry.tickets.services.lookups import resolve_agent
 
+from ..addresses import address_of
 from ..autoresponses import AutoResponseKind, send_auto_response
 from ..parsing import ParsedMessage
 from ..subjects import subject_clean
@@ -313,6 +314,18 @@ def _visible_follow_up(params: MailParams, ticket: Ticket) -> bool | None:
     """OTRS FollowUpArticleVisibilityCheck: a reply to an internal forward stays internal."""
     if params.get("X-OTRS-FollowUp-SenderType") != "customer":
         return None
+    # Most tickets have no internal mail at all: ask that first, the customer's address only
+    # when there is something to compare.
+    internal = list(
+        Article.objects.filter(
+            ticket=ticket,
+            channel__name="Email",
+            is_visible_for_customer=False,
+            sender_type__name="agent",
+        ).values_list("to_address", "cc", "message_id")
+    )
+    if not internal:
+        return None
     sender = params.sender.lower()
     customer_email = (
         CustomerUser.objects.filter(login=ticket.customer_user_id)
@@ -322,10 +335,7 @@ def _visible_follow_up(params: MailParams, ticket: Ticket) -> bool | None:
     )
     if sender and sender == (customer_email or "").lower():
         return None
-    reply_to = params.get("Reply-To").lower()
-    internal = Article.objects.filter(
-        ticket=ticket, channel__name="Email", is_visible_for_customer=False, sender_type_id=1
-    ).values_list("to_address", "cc", "message_id")
+    reply_to = address_of(params.get("Reply-To")).lower()
     referenced = set(message_ids(params))
     for to_address, cc, message_id in internal:
         recipients = f"{to_address},{cc}".lower()
