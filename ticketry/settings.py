@@ -131,6 +131,11 @@ def _database() -> dict:
             "init_command",
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         )
+    elif engine == "django.db.backends.postgresql":
+        # Bind parameters on the server and prepare repeated statements: the services send
+        # the same few statements for every ticket. (PgBouncer in transaction mode: 1.21+.)
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
     elif engine == "django.db.backends.mysql":
         options.setdefault("charset", "utf8mb4")
         options.setdefault("isolation_level", "read committed")

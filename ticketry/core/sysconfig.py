@@ -91,9 +91,7 @@ def set_value(name: str, value: Any) -> None:
     if value is None:
         SysConfigValue.objects.filter(name=name).delete()
     else:
-        SysConfigValue.objects.update_or_create(
-            name=name, defaults={"value": check(name, value)}
-        )
+        SysConfigValue.objects.update_or_create(name=name, defaults={"value": check(name, value)})
     invalidate()
 
 
