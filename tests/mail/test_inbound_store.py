@@ -4,6 +4,7 @@ from tests.mail.builders import mail
 from ticketry.mail.inbound import receive, store_raw
 from ticketry.mail.inbound.store import read_raw
 from ticketry.mail.models import InboundMessage, InboundSource, InboundStatus
+from ticketry.tickets.models import Article
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +87,11 @@ def test_nul_bytes_in_headers_and_body_do_not_stop_the_mail():
     )
     delivery = receive(raw, source=InboundSource.PIPE)
     assert delivery.outcome == "new_ticket", delivery.error
+
+
+def test_the_article_keeps_the_raw_message_as_received():
+    raw = mail(subject="Keep me") + b"\n"
+    delivery = receive(raw, source=InboundSource.PIPE)
+    article = Article.objects.get(pk=delivery.article_id)
+    with article.raw_message.open("rb") as handle:
+        assert handle.read() == raw

@@ -53,6 +53,7 @@ def run_postmaster(
     parsed: ParsedMessage,
     raw: bytes,
     *,
+    raw_name: str,
     trusted: bool,
     fixed_queue_id: int | None = None,
     envelope_recipient: str = "",
@@ -71,7 +72,7 @@ def run_postmaster(
         queue = destination_queue(
             params, fixed_queue_id=fixed_queue_id, envelope_recipient=envelope_recipient
         )
-        created, article = new_ticket(params, parsed, raw, queue=queue, actor=actor)
+        created, article = new_ticket(params, parsed, raw_name, queue=queue, actor=actor)
         return PostmasterResult("new_ticket", created, article, notes)
     closed = ticket.state.type.name in CLOSED_TYPES
     option = ticket.queue.follow_up
@@ -81,7 +82,7 @@ def run_postmaster(
         created, article = new_ticket(
             params,
             parsed,
-            raw,
+            raw_name,
             queue=ticket.queue_id,
             actor=actor,
             link_to=ticket,
@@ -89,9 +90,9 @@ def run_postmaster(
         )
         return PostmasterResult("new_ticket_for_closed", created, article, notes)
     if closed and not bounce and option == FollowUpOption.REJECT:
-        article = reject(params, parsed, raw, ticket=ticket, actor=actor)
+        article = reject(params, parsed, raw_name, ticket=ticket, actor=actor)
         return PostmasterResult("follow_up_rejected", ticket, article, notes)
-    article = follow_up(params, parsed, raw, ticket=ticket, actor=actor, was_closed=closed)
+    article = follow_up(params, parsed, raw_name, ticket=ticket, actor=actor, was_closed=closed)
     if bounce:
         record_bounce(params)
     return PostmasterResult("follow_up", ticket, article, notes)
@@ -100,7 +101,7 @@ def run_postmaster(
 def new_ticket(
     params: MailParams,
     parsed: ParsedMessage,
-    raw: bytes,
+    raw_name: str,
     *,
     queue: int | str,
     actor: Actor,
@@ -124,7 +125,7 @@ def new_ticket(
         customer_id=customer_id,
         allow_unknown_customer=True,
         pending_until=pending_time(params.get("X-OTRS-State-PendingTime")),
-        article=article_input(params, parsed, raw, history_type="EmailCustomer", comment="%%"),
+        article=article_input(params, parsed, raw_name, history_type="EmailCustomer", comment="%%"),
     )
     article = ticket.articles.order_by("id").first()
     _optional_attributes(params, ticket, actor=actor, prefix="X-OTRS-")
@@ -143,7 +144,7 @@ def new_ticket(
 def follow_up(
     params: MailParams,
     parsed: ParsedMessage,
-    raw: bytes,
+    raw_name: str,
     *,
     ticket: Ticket,
     actor: Actor,
@@ -158,7 +159,7 @@ def follow_up(
         article=article_input(
             params,
             parsed,
-            raw,
+            raw_name,
             history_type="FollowUp",
             comment=history_args(ticket.tn, ""),
             prefix="X-OTRS-FollowUp-",
@@ -184,7 +185,7 @@ def follow_up(
 
 
 def reject(
-    params: MailParams, parsed: ParsedMessage, raw: bytes, *, ticket: Ticket, actor: Actor
+    params: MailParams, parsed: ParsedMessage, raw_name: str, *, ticket: Ticket, actor: Actor
 ) -> Article:
     """OTRS PostMaster::Reject: keep the mail, leave the ticket closed, tell the sender."""
     article = services.article_create(
@@ -193,7 +194,7 @@ def reject(
         article=article_input(
             params,
             parsed,
-            raw,
+            raw_name,
             history_type="FollowUp",
             comment=history_args("Follow up rejected."),
             prefix="X-OTRS-FollowUp-",
@@ -206,7 +207,7 @@ def reject(
 def article_input(
     params: MailParams,
     parsed: ParsedMessage,
-    raw: bytes,
+    raw_name: str,
     *,
     history_type: str,
     comment: str,
@@ -232,7 +233,7 @@ def article_input(
         in_reply_to=_text(parsed.in_reply_to),
         references=_text(" ".join(parsed.references)),
         incoming_at=parsed.date if parsed.date and parsed.date < clock.now() else None,
-        raw_message=raw,
+        raw_message_file=raw_name,
         attachments=[
             services.AttachmentInput(
                 filename=_text(item.filename),

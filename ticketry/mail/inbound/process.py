@@ -96,6 +96,7 @@ def _run(message: InboundMessage, raw: bytes, *, duplicate: bool = False) -> Del
     result = run_postmaster(
         parsed,
         raw,
+        raw_name=message.raw.name,
         trusted=message.trusted,
         fixed_queue_id=message.queue_id,
         envelope_recipient=message.envelope_recipient,

@@ -84,6 +84,8 @@ class ArticleInput:
     references: str = ""
     incoming_at: datetime | None = None
     raw_message: bytes | None = None
+    # The raw message when it is in storage already (inbound mail keeps it from receipt on).
+    raw_message_file: str = ""
     attachments: Sequence[AttachmentInput] = field(default_factory=tuple)
     history_type: str = "AddNote"
     history_comment: str = "%%"
@@ -279,7 +281,9 @@ def _create_article(
         changed_at=now,
         changed_by_id=actor.agent_id,
     )
-    if data.raw_message is not None:
+    if data.raw_message_file:
+        article.raw_message.name = data.raw_message_file
+    elif data.raw_message is not None:
         article.raw_message.save(f"{ticket.tn}.eml", ContentFile(data.raw_message), save=False)
     article.save(force_insert=True)
     for attachment in data.attachments:
