@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from .errors import InvalidValue
@@ -24,7 +25,7 @@ CACHE_SECONDS = 30
 class Setting:
     name: str
     default: Any
-    description: str
+    description: str | Promise
     kind: type
 
     def check(self, value: Any) -> Any:
@@ -45,7 +46,7 @@ _cache: dict[str, Any] = {}
 _cache_loaded_at = 0.0
 
 
-def register(name: str, default: Any, description: str = "") -> Setting:
+def register(name: str, default: Any, description: str | Promise = "") -> Setting:
     """Declare a setting; its type is the default's type."""
     if name in _registry and _registry[name].default != default:
         raise ImproperlyConfigured(f"Setting {name} is registered twice with different defaults.")

@@ -46,7 +46,7 @@ SENDER_REFUSES = gettext_noop(
     "Sent no auto-response because the sender doesn't want an auto-response "
     "(e. g. loop or precedence header)"
 )
-NO_AUTO_RESPONSE_ADDRESS = gettext_noop("Sent no auto-response to %s: address excluded.")
+NO_AUTO_RESPONSE_ADDRESS = gettext_noop("Sent no auto-response: the address is excluded.")
 
 
 def send_auto_response(
@@ -70,9 +70,7 @@ def send_auto_response(
         return None
     recipient = address_of(params.get("Reply-To")) or params.sender
     if not recipient or _excluded(recipient):
-        _note(
-            ticket, "Misc", history_args(NO_AUTO_RESPONSE_ADDRESS % (recipient or "-")), actor=actor
-        )
+        _note(ticket, "Misc", history_args(NO_AUTO_RESPONSE_ADDRESS, recipient or "-"), actor=actor)
         return None
     if not loop_protection_allows(recipient):
         _note(ticket, "LoopProtection", history_args(recipient), actor=actor)

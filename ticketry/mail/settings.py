@@ -1,51 +1,57 @@
 """The mail settings an admin may change (core.sysconfig), under their OTRS names."""
 
+from django.utils.translation import gettext_lazy as _
+
 from ticketry.core.sysconfig import register
 
 # Subjects (OTRS Ticket::Subject*).
-register("Ticket::SubjectFormat", "Left", "Where the ticket number goes: Left, Right or None.")
-register("Ticket::SubjectRe", "Re", "Prefix of replies.")
-register("Ticket::SubjectFwd", "Fwd", "Prefix of forwards.")
-register("Ticket::SubjectSize", 100, "Longest subject kept when cleaning.")
+register("Ticket::SubjectFormat", "Left", _("Where the ticket number goes: Left, Right or None."))
+register("Ticket::SubjectRe", "Re", _("Prefix of replies."))
+register("Ticket::SubjectFwd", "Fwd", _("Prefix of forwards."))
+register("Ticket::SubjectSize", 100, _("Longest subject kept when cleaning."))
 
 # PostMaster.
-register("PostMasterMaxEmailSize", 16384, "Largest mail processed, in KB; bigger ones wait.")
+register("PostMasterMaxEmailSize", 16384, _("Largest mail processed, in KB; bigger ones wait."))
 register(
     "PostMasterReconnectMessage",
     20,
-    "Messages fetched per connection to a mail account; then it reconnects, so the server "
-    "carries out the deletions and long runs make visible progress.",
+    _(
+        "Messages fetched per connection to a mail account; then it reconnects, so the "
+        "server carries out the deletions and long runs make visible progress."
+    ),
 )
-register("PostmasterDefaultQueue", "Raw", "Queue for mail no system address matches.")
-register("PostmasterDefaultState", "new", "State of tickets opened by mail.")
-register("PostmasterDefaultPriority", "3 normal", "Priority of tickets opened by mail.")
-register("PostmasterFollowUpState", "open", "State after a follow-up.")
-register("PostmasterFollowUpStateClosed", "", "State after a follow-up to a closed ticket.")
-register("KeepStateHeader", "X-OTRS-FollowUp-State-Keep", "Header that keeps the state.")
-register("PostmasterBounceEmailAsFollowUp", True, "Bounces always count as follow-ups.")
+register("PostmasterDefaultQueue", "Raw", _("Queue for mail no system address matches."))
+register("PostmasterDefaultState", "new", _("State of tickets opened by mail."))
+register("PostmasterDefaultPriority", "3 normal", _("Priority of tickets opened by mail."))
+register("PostmasterFollowUpState", "open", _("State after a follow-up."))
+register("PostmasterFollowUpStateClosed", "", _("State after a follow-up to a closed ticket."))
+register("KeepStateHeader", "X-OTRS-FollowUp-State-Keep", _("Header that keeps the state."))
+register("PostmasterBounceEmailAsFollowUp", True, _("Bounces always count as follow-ups."))
 register(
     "PostMaster::NewTicket::AutoAssignCustomerIDForUnknownCustomers",
     True,
-    "Use the sender's address as customer ID when the sender is not a customer user.",
+    _("Use the sender's address as customer ID when the sender is not a customer user."),
 )
-register("PostMaster::CheckFollowUpModule###0300-Body", False, "Look for ticket numbers in bodies.")
+register(
+    "PostMaster::CheckFollowUpModule###0300-Body", False, _("Look for ticket numbers in bodies.")
+)
 register(
     "PostMaster::CheckFollowUpModule###0400-Attachments",
     False,
-    "Look for ticket numbers in attachments.",
+    _("Look for ticket numbers in attachments."),
 )
 register(
     "PostMaster::CheckFollowUpModule###0500-RawEmail",
     False,
-    "Look for ticket numbers anywhere in the raw mail.",
+    _("Look for ticket numbers anywhere in the raw mail."),
 )
 
 # Auto-responses and loop protection.
-register("PostmasterMaxEmails", 40, "Most auto-responses to one address per day.")
-register("PostmasterMaxEmailsPerAddress", {}, "Per-address limits, address → count.")
+register("PostmasterMaxEmails", 40, _("Most auto-responses to one address per day."))
+register("PostmasterMaxEmailsPerAddress", {}, _("Per-address limits, address → count."))
 register(
     "SendNoAutoResponseRegExp",
     r"(MAILER-DAEMON|postmaster|abuse)@.+?\..+?",
-    "Addresses that never get an auto-response.",
+    _("Addresses that never get an auto-response."),
 )
-register("AutoResponseForWebTickets", True, "Send auto-responses for tickets opened on the web.")
+register("AutoResponseForWebTickets", True, _("Send auto-responses for tickets opened on the web."))

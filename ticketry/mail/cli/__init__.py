@@ -3,13 +3,15 @@
 
 from importlib import import_module
 
+from django.utils.translation import gettext_lazy as _
+
 SUBCOMMANDS = {
-    "read": "Read one message from standard input (for an MTA pipe).",
-    "parse": "Parse a message file and print the result, without touching the database.",
-    "reprocess": "Process quarantined or waiting messages again.",
-    "fetch": "Fetch mail from the mail accounts now.",
-    "lmtp": "Run the LMTP receiver for direct delivery from Postfix or Exim.",
-    "send": "Send the due messages of the outbound queue now.",
+    "read": _("Read one message from standard input (for an MTA pipe)."),
+    "parse": _("Parse a message file and print the result, without touching the database."),
+    "reprocess": _("Process quarantined or waiting messages again."),
+    "fetch": _("Fetch mail from the mail accounts now."),
+    "lmtp": _("Run the LMTP receiver for direct delivery from Postfix or Exim."),
+    "send": _("Send the due messages of the outbound queue now."),
 }
 
 

@@ -1,12 +1,13 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext_lazy as _
 
 from ticketry.mail.cli import SUBCOMMANDS, module
 
 
 class Command(BaseCommand):
-    help = "Email: read, parse, reprocess, fetch, receive by LMTP, send."
+    help = _("Email: read, parse, reprocess, fetch, receive by LMTP, send.")
     # Parsing a file must work without a database; each subcommand checks what it needs.
     requires_system_checks: list[str] = []
 
