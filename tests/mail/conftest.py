@@ -6,7 +6,7 @@ import pytest
 from tests.accounts.factories import AgentFactory, grant
 from tests.mail.conftest_data import known_customer, support_address
 from ticketry.accounts.models import Group
-from ticketry.mail.inbound import config as mail_config
+from ticketry.mail import postmaster_config as mail_config
 
 
 @pytest.fixture(autouse=True)

@@ -16,9 +16,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from tests.mail.conftest_data import known_customer, support_address
 from ticketry.core.actor import Actor
-from ticketry.customers.models import CustomerCompany, CustomerUser
-from ticketry.tickets.models import Queue, SystemAddress, Ticket
+from ticketry.tickets.models import Ticket
 from ticketry.tickets.services import ArticleInput, ticket_create
 
 SMTP_USER = "ticketry"
@@ -187,23 +187,12 @@ def smtps_server(start_smtp_server) -> SmtpServer:
 def mail_ticket(db) -> Ticket:
     """A ticket in queue Misc (system address "Example Support" <support@example.com>)
     opened by John Doe's mail, which is part of a thread already."""
-    queue = Queue.objects.get(name="Misc")
-    address = SystemAddress.objects.create(
-        name="support@example.com", realname="Example Support", queue=queue
-    )
-    Queue.objects.filter(pk=queue.pk).update(system_address=address)
-    CustomerCompany.objects.create(customer_id="acme", name="ACME Corp.")
-    CustomerUser.objects.create(
-        login="jdoe",
-        email="jdoe@example.com",
-        customer_id="acme",
-        first_name="John",
-        last_name="Doe",
-    )
+    support_address(auto_responses=False)
+    known_customer()
     return ticket_create(
         actor=Actor.system(),
         title="Printer on fire",
-        queue=queue,
+        queue="Misc",
         customer_user="jdoe",
         article=ArticleInput(
             channel="Email",

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .inbound import reprocess
 from .models import InboundMessage, InboundStatus, MailAccount, OutboundMail, PostmasterFilter
 
 
@@ -60,9 +61,6 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         if not ids:
             self.message_user(request, _("The selected messages were processed already."))
             return
-        # Loaded on use: the admin site is imported by every process at start.
-        from .inbound import reprocess
-
         deliveries = reprocess(ids)
         still = sum(1 for delivery in deliveries if delivery.outcome == InboundStatus.QUARANTINED)
         self.message_user(

@@ -10,7 +10,7 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         from . import settings  # noqa: F401  (registers the system settings)
-        from .inbound.config import WATCHED_MODELS, forget
+        from .postmaster_config import WATCHED_MODELS, forget
 
         for model in WATCHED_MODELS:
             post_save.connect(forget, sender=model, dispatch_uid=f"mail-config-{model}")

@@ -17,10 +17,10 @@ from ticketry.tickets.models import Article, AutoResponse, StateType, Ticket
 from ticketry.tickets.services.history import history_args
 
 from .addresses import address_of
-from .inbound.config import auto_response_ids, system_addresses
 from .inbound.params import MailParams
 from .loop_protection import loop_protection_allows
 from .outbound import replace_tags, send_email_article
+from .postmaster_config import auto_response_ids, system_addresses
 from .subjects import subject_build
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..addresses import address_of, split_addresses
 from ..models import PostmasterFilter
-from .config import postmaster_filters
+from ..postmaster_config import postmaster_filters
 from .params import MailParams
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from ticketry.tickets.models import (
 from ticketry.tickets.services.history import history_args
 from ticketry.tickets.services.lookups import resolve_agent
 
-from ..addresses import address_of
+from ..addresses import address_of, split_addresses
 from ..autoresponses import AutoResponseKind, send_auto_response
 from ..parsing import ParsedMessage
 from ..subjects import subject_clean
@@ -339,7 +339,7 @@ def _visible_follow_up(params: MailParams, ticket: Ticket) -> bool | None:
     reply_to = address_of(params.get("Reply-To")).lower()
     referenced = set(message_ids(params))
     for to_address, cc, message_id in internal:
-        recipients = f"{to_address},{cc}".lower()
+        recipients = {address_of(item).lower() for item in split_addresses(f"{to_address},{cc}")}
         if (sender and sender in recipients) or (reply_to and reply_to in recipients):
             return False
         if message_id and message_id in referenced:

@@ -101,24 +101,22 @@ def _run(message: InboundMessage, raw: bytes, *, duplicate: bool = False) -> Del
         fixed_queue_id=message.queue_id,
         envelope_recipient=message.envelope_recipient,
     )
-    message.status = InboundStatus.PROCESSED
-    message.outcome = result.outcome
-    message.ticket = result.ticket
-    message.article = result.article
-    message.processed_at = clock.now()
-    message.attempts += 1
-    message.error = ""
+    recorded_fields = {
+        "status": InboundStatus.PROCESSED,
+        "outcome": result.outcome,
+        "ticket": result.ticket,
+        "article": result.article,
+        "processed_at": clock.now(),
+        "attempts": message.attempts + 1,
+        "error": "",
+    }
     recorded = InboundMessage.objects.filter(pk=message.pk, status=InboundStatus.RECEIVED).update(
-        status=message.status,
-        outcome=message.outcome,
-        ticket=message.ticket,
-        article=message.article,
-        processed_at=message.processed_at,
-        attempts=message.attempts,
-        error="",
+        **recorded_fields
     )
     if not recorded:
         raise _ProcessedMeanwhile
+    for name, value in recorded_fields.items():
+        setattr(message, name, value)
     return Delivery.of(message, duplicate=duplicate, notes=result.notes)
 
 

@@ -8,7 +8,7 @@ from ticketry.core.validity import Validity
 from ticketry.tickets.services.lookups import resolve_queue
 
 from ..addresses import address_of, split_addresses
-from .config import system_addresses
+from ..postmaster_config import system_addresses
 from .params import MailParams
 
 RECIPIENT_HEADERS = ("Resent-To", "Envelope-To", "To", "Cc", "Delivered-To", "X-Original-To")

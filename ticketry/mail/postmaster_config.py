@@ -14,7 +14,7 @@ from typing import Any
 from ticketry.core.validity import Validity
 from ticketry.tickets.models import QueueAutoResponse, SystemAddress
 
-from ..models import PostmasterFilter
+from .models import PostmasterFilter
 
 CACHE_SECONDS = 60
 
