@@ -26,3 +26,4 @@ extras=""
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
 .venv/bin/ticketry compiletranslations >/dev/null
+.venv/bin/ticketry fetchassets >/dev/null

@@ -80,11 +80,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "ticketry.core",
     "ticketry.accounts",
     "ticketry.customers",
     "ticketry.tickets",
     "ticketry.mail",
+    "ticketry.agent",
     "ticketry.console",
 ]
 
@@ -95,8 +100,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ticketry.agent.middleware.AgentSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ticketry.urls"
@@ -153,6 +163,20 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.Agent"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "agent:login"
+LOGIN_REDIRECT_URL = "agent:dashboard"
+# Failed logins: five per login name and address, then an hour's pause.
+AXES_FAILURE_LIMIT = int(_env("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(_env("LOGIN_COOLOFF_HOURS", "1"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "agent/locked_out.html"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -182,6 +206,7 @@ TASKS = {
 }
 
 SESSION_COOKIE_AGE = 57600  # OTRS SessionMaxTime: 16 hours
+SESSION_IDLE_SECONDS = int(_env("SESSION_IDLE_SECONDS", "7200"))  # OTRS SessionMaxIdleTime
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = _env_bool("SSL_REDIRECT", True)

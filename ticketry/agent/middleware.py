@@ -1,0 +1,48 @@
+"""Per-request set-up for signed-in agents: idle sessions end, language and time zone apply."""
+
+from __future__ import annotations
+
+import time
+import zoneinfo
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+LAST_SEEN_KEY = "ticketry_last_seen"
+# Writing the session on every request would cost a write per click; a minute is precise enough.
+LAST_SEEN_RESOLUTION = 60
+
+
+class AgentSessionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(LAST_SEEN_KEY, now)
+            if now - last_seen > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+            else:
+                if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN_KEY not in request.session:
+                    request.session[LAST_SEEN_KEY] = now
+                _activate_preferences(request, user)
+        return self.get_response(request)
+
+
+def _activate_preferences(request: HttpRequest, agent) -> None:
+    languages = {code for code, _name in settings.LANGUAGES}
+    if agent.language in languages:
+        translation.activate(agent.language)
+        request.LANGUAGE_CODE = agent.language
+    if agent.time_zone:
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(agent.time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+    else:
+        timezone.deactivate()

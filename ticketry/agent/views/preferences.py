@@ -1,0 +1,16 @@
+"""Placeholder until this area is built."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+from ticketry.agent.access import agent_view
+
+
+@agent_view
+def placeholder(request):
+    return HttpResponse(request.path)
+
+
+urlpatterns = [
+    path("preferences/", placeholder, name="preferences"),
+]
