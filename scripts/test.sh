@@ -4,11 +4,17 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh test
-# The mail fetching tests run a real Dovecot; install it where we may (root with apt-get).
-if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ] \
-    && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+# The mail fetching tests run a real Dovecot and the browser tests Debian's Chromium; install
+# them where we may (root with apt-get).
+packages=""
+if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
+    packages="dovecot-imapd dovecot-pop3d"
+fi
+[ -x /usr/bin/chromium ] || packages="$packages chromium"
+if [ -n "$packages" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd dovecot-pop3d >/dev/null
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

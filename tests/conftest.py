@@ -32,6 +32,9 @@ def system_actor() -> Actor:
 
 
 def pytest_collection_modifyitems(items):
+    # Browser tests run last: once Playwright's event loop runs in this thread, Django gives
+    # it other connection objects, which other tests should not meet.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
     # A transactional test empties the tables when it ends. Restoring the initial data for
     # every such test keeps the migrations' seed rows (states, queues, ...) for the next one,
     # and keeps Django from re-creating content types the restore would then duplicate.

@@ -36,7 +36,10 @@ def source_messages() -> set[str]:
         if "/migrations/" not in path.as_posix():
             messages |= _extract(path.read_bytes())
     for path in ROOT.rglob("templates/**/*.html"):
-        messages |= _extract(templatize(path.read_text(), origin=str(path)).encode())
+        # templatize writes each message as a one-line literal; the indentation it keeps from
+        # the HTML would only confuse Python's tokenizer.
+        code = templatize(path.read_text(), origin=str(path))
+        messages |= _extract("\n".join(line.lstrip() for line in code.splitlines()).encode())
     return messages
 
 

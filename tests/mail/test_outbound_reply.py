@@ -205,3 +205,23 @@ def test_a_template_goes_between_salutation_and_signature(mail_ticket, alice):
     assert draft.body.startswith(
         "Dear John Doe,\n\nthank you for your request.\n\nWe are on it.\n\nYour Ticket-Team\n"
     )
+
+
+def test_reply_to_a_phone_call_goes_to_the_customer_on_record(mail_ticket, alice):
+    article = article_create(
+        actor=alice.actor,
+        ticket=mail_ticket,
+        article=ArticleInput(
+            channel="Phone",
+            sender_type="customer",
+            is_visible_for_customer=True,
+            subject="Printer on fire again",
+            body="The customer called.",
+            history_type="PhoneCallCustomer",
+        ),
+    )
+
+    draft = compose_reply(ticket=mail_ticket, article=article, agent=alice)
+
+    assert draft.to == "jdoe@example.com"
+    assert draft.cc == ""

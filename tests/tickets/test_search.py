@@ -8,6 +8,7 @@ from django.utils import timezone
 from ticketry.tickets.models import Article, SearchDocument, Ticket
 from ticketry.tickets.search import (
     filter_fulltext,
+    fulltext_ticket_ids,
     index_article,
     index_ticket,
     reassign_ticket,
@@ -306,6 +307,27 @@ def test_filter_narrows_the_given_queryset(printer_ticket, other_ticket):
     queryset = Ticket.objects.exclude(pk=printer_ticket.pk)
     assert list(filter_fulltext(queryset, "example")) == [other_ticket]
     assert filter_fulltext(Ticket.objects.all(), "example").count() == 2
+
+
+def test_ticket_ids_come_from_a_bounded_number_of_documents(make_ticket, make_article):
+    tickets = [make_ticket(title=f"Printer {number}") for number in range(4)]
+    for ticket in tickets:
+        make_article(ticket, subject="printer", body="The printer again.")
+    make_ticket(title="Scanner")
+    everything = Ticket.objects.all()
+
+    # Two documents (title, article) per ticket, each ticket listed once.
+    ids, complete = fulltext_ticket_ids(everything, "printer", documents=9)
+    assert (sorted(ids), complete) == (sorted(ticket.pk for ticket in tickets), True)
+    ids, complete = fulltext_ticket_ids(
+        everything.exclude(pk=tickets[0].pk), "printer", documents=9
+    )
+    assert (len(ids), complete) == (3, True)
+    assert fulltext_ticket_ids(everything, "scanner printer", documents=9) == ([], True)
+    assert fulltext_ticket_ids(everything, " * ", documents=9) == ([], True)
+    ids, complete = fulltext_ticket_ids(everything, "printer", documents=3)
+    assert not complete
+    assert 2 <= len(ids) <= 3
 
 
 def test_reindex_all_rewrites_every_document(printer_ticket, other_ticket):

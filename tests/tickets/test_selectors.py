@@ -1,13 +1,26 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models import Q
 
 from tests.accounts.factories import AgentFactory, GroupFactory, grant
 from ticketry.core import clock
 from ticketry.core.actor import Actor
 from ticketry.core.errors import InvalidValue, NotFound, PermissionDenied
-from ticketry.tickets.models import Queue
-from ticketry.tickets.selectors import TicketQuery, access_ticket, search_tickets
+from ticketry.tickets.models import Queue, Ticket
+from ticketry.tickets.permissions import (
+    tickets_in_visible_queues,
+    visible_queues,
+    visible_tickets,
+)
+from ticketry.tickets.selectors import (
+    CappedCount,
+    TicketQuery,
+    access_ticket,
+    count_tickets,
+    search_tickets,
+    ticket_search,
+)
 from ticketry.tickets.services import ticket_create, ticket_set_state
 
 from .conftest import customer_mail, fulltext_db
@@ -84,3 +97,38 @@ def test_customers_search_their_tickets(tickets, customer):
     outsider = AgentFactory(login="nobody")
     grant(outsider, GroupFactory(name="empty"), "rw")
     assert titles(outsider.actor, text="printer") == set()
+
+
+def test_counts_are_capped_and_taken_in_one_query(tickets, actor, django_assert_num_queries):
+    every = Ticket.objects.all()
+    with django_assert_num_queries(1):
+        counts = count_tickets(
+            [every, every.filter(title__startswith="Printer"), every.none()], cap=2
+        )
+    assert counts == [CappedCount(2, capped=True), CappedCount(2), CappedCount(0)]
+    assert count_tickets([]) == []
+
+
+def test_search_counts_its_tickets(tickets, actor):
+    raw = Queue.objects.get(name="Raw")
+
+    assert ticket_search(actor, TicketQuery(text="printer")).count() == CappedCount(1)
+    assert ticket_search(actor, TicketQuery(text="mailbox")).count(
+        Q(queue_id=raw.pk)
+    ) == CappedCount(0)
+    assert ticket_search(actor, TicketQuery()).count() == CappedCount(2)
+    assert ticket_search(Actor.system(), TicketQuery(text="printer")).count() == CappedCount(2)
+
+
+def test_tickets_in_visible_queues_are_the_visible_ones_there(tickets, actor, agent):
+    queue_ids = list(visible_queues(actor).values_list("id", flat=True))
+    hr = Queue.objects.get(name="HR")
+    # As responsible agent alice sees a ticket in a queue she may not read.
+    Ticket.objects.filter(pk=tickets["salary"].pk).update(responsible=agent)
+
+    in_queues = set(tickets_in_visible_queues(actor))
+
+    assert in_queues == set(visible_tickets(actor).filter(queue_id__in=queue_ids))
+    assert tickets["salary"] in set(visible_tickets(actor))
+    assert hr.pk not in queue_ids
+    assert set(tickets_in_visible_queues(Actor.system())) == set(Ticket.objects.all())

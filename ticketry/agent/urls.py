@@ -9,8 +9,10 @@ urlpatterns = [
     path("", include("ticketry.agent.views.dashboard")),
     path("", include("ticketry.agent.views.lists")),
     path("", include("ticketry.agent.views.zoom")),
+    path("", include("ticketry.agent.views.pdf")),
     path("", include("ticketry.agent.views.actions")),
     path("", include("ticketry.agent.views.search")),
     path("", include("ticketry.agent.views.bulk")),
     path("", include("ticketry.agent.views.preferences")),
+    path("", include("ticketry.agent.views.email")),
 ]

@@ -39,10 +39,15 @@ def compose_reply(
     template_text: str = "",
 ) -> ReplyDraft:
     """The pre-filled answer to `article`. The reply goes to its Reply-To or From (to its
-    To when an agent or the system wrote it); `reply_all` copies its other recipients; the
+    To when an agent or the system wrote it; to the customer on record when it has no
+    address); `reply_all` copies its other recipients; the
     customer's address on record is added to Cc when it is missing, as OTRS does."""
     from_customer = article.sender_type_id == SenderType.CUSTOMER
     to = (article.reply_to or article.from_address) if from_customer else article.to_address
+    customer_email = _customer_email(ticket)
+    if not to.strip():
+        # A phone call or note carries no address: answer the customer on record.
+        to = customer_email
     ours = _system_addresses()
     taken = {address.lower() for _name, address in getaddresses([to])} | ours
     cc_values = []
@@ -52,7 +57,6 @@ def compose_reply(
             if address and address.lower() not in taken:
                 taken.add(address.lower())
                 cc_values.append(_format(name, address))
-    customer_email = _customer_email(ticket)
     if article.is_visible_for_customer and customer_email and customer_email.lower() not in taken:
         cc_values.append(customer_email)
     cc = ", ".join(cc_values)

@@ -46,7 +46,7 @@ def send_email_article(
     sends it after the commit. `from_address` defaults to the queue's system address;
     `auto_response` marks the mail as automatic (X-Loop, Precedence, Auto-Submitted)."""
     if from_address is None:
-        from_address = _queue_sender(ticket)
+        from_address = queue_sender(ticket)
     reply_id, references = "", ""
     if in_reply_to is not None:
         reply_id, references = thread_headers(in_reply_to.message_id, in_reply_to.references)
@@ -93,7 +93,7 @@ def send_email_article(
     return article
 
 
-def _queue_sender(ticket: Ticket | int) -> str:
+def queue_sender(ticket: Ticket | int) -> str:
     """`Display Name <address>` of the system address of the ticket's queue."""
     ticket_id = ticket.pk if isinstance(ticket, Ticket) else ticket
     queue = (

@@ -62,17 +62,20 @@ class Ticket(models.Model):
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
+        # Lists sort by a column and then by id (keyset paging); overviews filter by state ids.
         indexes = [
             models.Index(fields=["queue", "state"], name="ticket_queue_state"),
+            models.Index(fields=["queue", "created_at", "id"], name="ticket_queue_created"),
             models.Index(fields=["state", "lock"], name="ticket_state_lock"),
             models.Index(fields=["owner", "state"], name="ticket_owner_state"),
-            models.Index(fields=["responsible"], name="ticket_responsible"),
+            models.Index(fields=["responsible", "state"], name="ticket_responsible_state"),
             models.Index(fields=["customer_user_id"], name="ticket_customer_user"),
             models.Index(fields=["customer_id"], name="ticket_customer"),
-            models.Index(fields=["created_at"], name="ticket_created"),
-            models.Index(fields=["changed_at"], name="ticket_changed"),
+            models.Index(fields=["created_at", "id"], name="ticket_created_id"),
+            models.Index(fields=["changed_at", "id"], name="ticket_changed_id"),
+            models.Index(fields=["title", "id"], name="ticket_title_id"),
             models.Index(fields=["pending_until"], name="ticket_pending"),
-            models.Index(fields=["escalation_at"], name="ticket_escalation"),
+            models.Index(fields=["escalation_at", "id"], name="ticket_escalation_id"),
             models.Index(fields=["archived"], name="ticket_archived"),
         ]
 

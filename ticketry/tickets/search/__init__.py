@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from django.db import NotSupportedError, connections, router, transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from ticketry.tickets.models import Article, Attachment, SearchDocument, Ticket
@@ -24,6 +24,7 @@ __all__ = [
     "add_documents",
     "article_document",
     "filter_fulltext",
+    "fulltext_ticket_ids",
     "index_article",
     "index_ticket",
     "reassign_ticket",
@@ -208,3 +209,36 @@ def filter_fulltext(queryset: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
         terms, table=SearchDocument._meta.db_table, connection=connections[queryset.db]
     )
     return queryset.filter(id__in=RawSQL(sql, params))
+
+
+def fulltext_ticket_ids(
+    queryset: QuerySet[Ticket], text: str, *, documents: int
+) -> tuple[list[int], bool]:
+    """The ids of the tickets of `queryset` with a document containing every term of `text`
+    (as `filter_fulltext` matches them), read from at most `documents` matching documents:
+    (ids, complete). Not complete, more documents match, and the ids are those of the first.
+
+    The documents drive: the index yields matching documents, each is checked against
+    `queryset` by the ticket's primary key, and reading stops at the limit. So a rare word
+    costs little, where going through the tickets would test the documents of every
+    candidate ticket; for a common word the tickets find their matches soon."""
+    terms = parse_query(text)
+    if not terms:
+        return [], True
+    alias = queryset.db
+    table = SearchDocument._meta.db_table
+    condition, params = _backend(alias).document_condition(
+        terms, table=table, connection=connections[alias]
+    )
+    # A correlated scalar subquery, not IN/EXISTS: the database cannot turn it into a join
+    # that reads every matching document before the limit applies.
+    candidate = queryset.filter(pk=OuterRef("ticket_id")).order_by().values("pk")[:1]
+    found = list(
+        SearchDocument.objects.using(alias)
+        .filter(RawSQL(condition, params, output_field=BooleanField()))
+        .annotate(candidate=Subquery(candidate))
+        .filter(candidate__isnull=False)
+        .order_by()
+        .values_list("ticket_id", flat=True)[:documents]
+    )
+    return list(dict.fromkeys(found)), len(found) < documents

@@ -53,14 +53,16 @@ def _indexed(word: str, settings: _FulltextSettings) -> bool:
     return len(word) >= settings.min_word_length and word not in settings.stopwords
 
 
-def match_sql(
+def document_condition(
     terms: Sequence[Term], *, table: str, connection: BaseDatabaseWrapper
 ) -> tuple[str, list]:
-    """MATCH narrows by the indexed words (using the index); LIKE checks phrases, word order and
+    """A condition on rows of `table` (named by the table): the document matches `terms`.
+
+    MATCH narrows by the indexed words (using the index); LIKE checks phrases, word order and
     unindexed words on the remaining rows. Words hold letters and digits only (no % or _)."""
     settings = _fulltext_settings(connection)
     qn = connection.ops.quote_name
-    content = qn("content")
+    content = f"{qn(table)}.{qn('content')}"
     required: list[str] = []
     conditions: list[str] = []
     params: list[str] = []
@@ -77,8 +79,15 @@ def match_sql(
     if required:
         conditions.insert(0, f"MATCH ({content}) AGAINST (%s IN BOOLEAN MODE)")
         params.insert(0, " ".join(dict.fromkeys(required)))
-    sql = f"SELECT {qn('ticket_id')} FROM {qn(table)} WHERE " + " AND ".join(conditions)
-    return sql, params
+    return "(" + " AND ".join(conditions) + ")", params
+
+
+def match_sql(
+    terms: Sequence[Term], *, table: str, connection: BaseDatabaseWrapper
+) -> tuple[str, list]:
+    qn = connection.ops.quote_name
+    condition, params = document_condition(terms, table=table, connection=connection)
+    return f"SELECT {qn('ticket_id')} FROM {qn(table)} WHERE {condition}", params
 
 
 def rebuild(*, table: str, connection: BaseDatabaseWrapper) -> None:

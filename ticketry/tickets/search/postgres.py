@@ -27,15 +27,20 @@ def tsquery(terms: Sequence[Term]) -> str:
     return " & ".join(parts)
 
 
+def document_condition(
+    terms: Sequence[Term], *, table: str, connection: BaseDatabaseWrapper
+) -> tuple[str, list]:
+    """A condition on rows of `table` (named by the table): the document matches `terms`."""
+    qn = connection.ops.quote_name
+    return f"{qn(table)}.{qn(VECTOR_COLUMN)} @@ to_tsquery('simple', %s)", [tsquery(terms)]
+
+
 def match_sql(
     terms: Sequence[Term], *, table: str, connection: BaseDatabaseWrapper
 ) -> tuple[str, list]:
     qn = connection.ops.quote_name
-    sql = (
-        f"SELECT {qn('ticket_id')} FROM {qn(table)} "
-        f"WHERE {qn(VECTOR_COLUMN)} @@ to_tsquery('simple', %s)"
-    )
-    return sql, [tsquery(terms)]
+    condition, params = document_condition(terms, table=table, connection=connection)
+    return f"SELECT {qn('ticket_id')} FROM {qn(table)} WHERE {condition}", params
 
 
 def rebuild(*, table: str, connection: BaseDatabaseWrapper) -> None:

@@ -23,16 +23,22 @@ def fts_query(terms: Sequence[Term]) -> str:
     return " AND ".join(parts)
 
 
+def document_condition(
+    terms: Sequence[Term], *, table: str, connection: BaseDatabaseWrapper
+) -> tuple[str, list]:
+    """A condition on rows of `table` (named by the table): the document matches `terms`."""
+    qn = connection.ops.quote_name
+    fts = qn(fts_table(table))
+    condition = f"{qn(table)}.{qn('id')} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)"
+    return condition, [fts_query(terms)]
+
+
 def match_sql(
     terms: Sequence[Term], *, table: str, connection: BaseDatabaseWrapper
 ) -> tuple[str, list]:
     qn = connection.ops.quote_name
-    fts = qn(fts_table(table))
-    sql = (
-        f"SELECT {qn('ticket_id')} FROM {qn(table)} WHERE {qn('id')} IN "
-        f"(SELECT rowid FROM {fts} WHERE {fts} MATCH %s)"
-    )
-    return sql, [fts_query(terms)]
+    condition, params = document_condition(terms, table=table, connection=connection)
+    return f"SELECT {qn('ticket_id')} FROM {qn(table)} WHERE {condition}", params
 
 
 def rebuild(*, table: str, connection: BaseDatabaseWrapper) -> None:

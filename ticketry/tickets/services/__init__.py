@@ -32,6 +32,7 @@ from .relations import (
     ticket_unwatch,
     ticket_watch,
 )
+from .split import ticket_split
 
 __all__ = [
     "ArticleInput",
@@ -58,6 +59,7 @@ __all__ = [
     "ticket_set_state",
     "ticket_set_title",
     "ticket_set_type",
+    "ticket_split",
     "ticket_unlock",
     "ticket_unwatch",
     "ticket_watch",

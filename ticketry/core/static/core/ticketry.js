@@ -9,3 +9,21 @@ function openMenuOnWideScreens() {
   }
 }
 document.addEventListener("DOMContentLoaded", openMenuOnWideScreens);
+
+// "/" jumps to the quick search from anywhere but a text field, as on many sites.
+function isTyping(target) {
+  return target.closest("input, textarea, select, [contenteditable]") !== null;
+}
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) {
+    return;
+  }
+  if (isTyping(event.target)) {
+    return;
+  }
+  const search = document.getElementById("quicksearch-q");
+  if (search) {
+    event.preventDefault();
+    search.focus();
+  }
+});

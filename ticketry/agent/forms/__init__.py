@@ -1,0 +1,1 @@
+"""Forms of the agent interface, one module per area."""
