@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from django.db import NotSupportedError, connections, router, transaction
-from django.db.models import BooleanField, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from ticketry.tickets.models import Article, Attachment, SearchDocument, Ticket
@@ -233,9 +233,11 @@ def fulltext_ticket_ids(
     # A correlated scalar subquery, not IN/EXISTS: the database cannot turn it into a join
     # that reads every matching document before the limit applies.
     candidate = queryset.filter(pk=OuterRef("ticket_id")).order_by().values("pk")[:1]
+    # The condition goes in as it is: as a filter expression, Django would compare it with 1
+    # on MariaDB, which then no longer answers MATCH from its full-text index.
     found = list(
         SearchDocument.objects.using(alias)
-        .filter(RawSQL(condition, params, output_field=BooleanField()))
+        .extra(where=[condition], params=params)
         .annotate(candidate=Subquery(candidate))
         .filter(candidate__isnull=False)
         .order_by()
