@@ -138,14 +138,14 @@ def test_password_errors_show_on_the_form(agent_client, agent, data, field, mess
 
 
 def test_my_queues_offers_only_readable_queues(agent_client, agent):
-    hidden = Queue.objects.create(name="HR", group=GroupFactory(name="hr"))
+    hidden = Queue.objects.create(name="Human Resources", group=GroupFactory(name="hr"))
     raw, misc = Queue.objects.get(name="Raw"), Queue.objects.get(name="Misc")
 
     page = agent_client.get(URL)
     refused = post(agent_client, "my_queues", queues=[raw.pk, hidden.pk])
     saved = post(agent_client, "my_queues", queues=[misc.pk, raw.pk])
 
-    assert "HR" not in page.content.decode()
+    assert "Human Resources" not in page.content.decode()
     assert refused.status_code == 200
     assert saved.status_code == 302
     agent.refresh_from_db()

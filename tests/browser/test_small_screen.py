@@ -53,6 +53,7 @@ def test_pages_fit_a_phone_screen_and_the_menu_opens(new_page, agent, ticket):
 def test_keyboard_reaches_the_content_and_the_quick_search(page, agent, ticket):
     log_in(page)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.wait_for_load_state("load")  # the shortcut's script has run
 
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
