@@ -69,7 +69,7 @@ def history_url(ticket):
         (
             "TimeAccounting",
             "%%1.5%%3.5",
-            "Added 1.5 time unit(s), for a total of 3.5 time unit(s).",
+            "Accounted time: 1.5 (total 3.5).",
         ),
         ("EmailCustomer", "%%", "Added email."),
         ("EmailAgent", "%%jdoe@example.com", "Sent email to “jdoe@example.com”."),
@@ -142,7 +142,7 @@ def test_history_screen_lists_every_change(agent_client, agent, make_ticket):
         "Changed title from “Printer on fire” to “Printer still on fire”.",
         "Changed queue from “Raw” to “Misc”.",
         "Unlocked ticket.",
-        "Added 2 time unit(s), for a total of 2 time unit(s).",
+        "Accounted time: 2 (total 2).",
         "Added note (Note).",
     ):
         assert sentence.replace("“", "&ldquo;") in page or sentence in page, sentence

@@ -192,7 +192,13 @@ def test_page_size_and_detail_level_apply_to_ticket_lists(agent_client, agent, m
     for number in range(12):
         make_ticket(title=f"Printer {number}")
 
-    response = post(agent_client, "lists", page_size="10", list_detail="medium")
+    response = post(
+        agent_client,
+        "lists",
+        page_size="10",
+        list_detail="medium",
+        dashboard_refresh_seconds="300",
+    )
     page = agent_client.get(URL)
     results = agent_client.get(f"{reverse('agent:search')}?title=printer")
 
@@ -200,10 +206,14 @@ def test_page_size_and_detail_level_apply_to_ticket_lists(agent_client, agent, m
     assert "Your ticket list settings were saved." in page.content.decode()
     listing = results.context["ticket_list"]
     assert (listing.page_size, listing.detail, len(listing.rows)) == (10, "medium", 10)
+    dashboard = agent_client.get(reverse("agent:dashboard")).content.decode()
+    assert 'hx-trigger="every 300s"' in dashboard
 
 
 def test_invalid_page_size_is_refused(agent_client, agent):
-    response = post(agent_client, "lists", page_size="7", list_detail="small")
+    response = post(
+        agent_client, "lists", page_size="7", list_detail="small", dashboard_refresh_seconds="60"
+    )
 
     assert response.status_code == 200
     agent.refresh_from_db()
@@ -212,7 +222,14 @@ def test_invalid_page_size_is_refused(agent_client, agent):
 
 def test_htmx_section_save_returns_the_section_with_a_notice(agent_client, agent):
     saved = agent_client.post(
-        URL, {"section": "lists", "page_size": "50", "list_detail": "small"}, headers=HTMX
+        URL,
+        {
+            "section": "lists",
+            "page_size": "50",
+            "list_detail": "small",
+            "dashboard_refresh_seconds": "60",
+        },
+        headers=HTMX,
     )
     invalid = agent_client.post(
         URL, {"section": "lists", "page_size": "7", "list_detail": "small"}, headers=HTMX

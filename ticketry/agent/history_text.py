@@ -101,7 +101,7 @@ def _move(a: Args) -> str:
 
 
 def _time_accounting(a: Args) -> str:
-    return _("Added %(units)s time unit(s), for a total of %(total)s time unit(s).") % {
+    return _("Accounted time: %(units)s (total %(total)s).") % {
         "units": a[0],
         "total": a[1],
     }

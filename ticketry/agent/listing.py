@@ -36,7 +36,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ticketry.core import clock
 from ticketry.core.validity import Validity
@@ -500,7 +500,7 @@ def _columns(request: HttpRequest, sort: str) -> list[Column]:
         ("priority", SORTS["priority"].label),
         ("queue", SORTS["queue"].label),
         ("owner", SORTS["owner"].label),
-        ("lock", _("Lock")),
+        ("lock", pgettext_lazy("ticket attribute", "Lock")),
     ):
         if key not in SORTS:
             columns.append(Column(key, str(label)))

@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from ticketry.accounts.models import Agent
 from ticketry.agent.listing import Catalog
@@ -114,7 +114,9 @@ class TicketSearchForm(forms.Form):
         )
         self.fields["priority"] = _multi(_("Priority"), _names(lookups.priorities.values()))
         self.fields["type"] = _multi(_("Type"), _names(lookups.types.values()))
-        self.fields["lock"] = _multi(_("Lock"), _names(lookups.locks.values(), valid_only=False))
+        self.fields["lock"] = _multi(
+            pgettext("ticket attribute", "Lock"), _names(lookups.locks.values(), valid_only=False)
+        )
         self.fields["owner"] = _multi(_("Owner"), agents)
         self.fields["responsible"] = _multi(_("Responsible"), agents)
         for prefix, from_label, to_label in DATE_RANGES:

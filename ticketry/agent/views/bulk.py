@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ticketry.accounts.models import Agent, PermissionType
 from ticketry.agent.access import agent_view
@@ -60,7 +60,7 @@ class BulkForm(forms.Form):
     """The changes to apply; empty fields change nothing."""
 
     lock = forms.ChoiceField(
-        label=gettext_lazy("Lock"),
+        label=pgettext_lazy("ticket attribute", "Lock"),
         required=False,
         choices=[
             ("", gettext_lazy("No change")),

@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -42,6 +42,7 @@ from ticketry.tickets.permissions import visible_queues
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
+DASHBOARD_REFRESH_MINUTES = (1, 2, 5, 10, 15)
 LIST_DETAILS = (
     ("small", gettext_lazy("Small")),
     ("medium", gettext_lazy("Medium")),
@@ -195,11 +196,24 @@ class ListsForm(SectionForm):
         coerce=int,
     )
     list_detail = forms.ChoiceField(label=gettext_lazy("Detail level"), choices=LIST_DETAILS)
+    dashboard_refresh_seconds = forms.TypedChoiceField(
+        label=gettext_lazy("Refresh the dashboard's lists every"),
+        choices=lambda: [
+            (
+                minutes * 60,
+                ngettext("%(minutes)d minute", "%(minutes)d minutes", minutes)
+                % {"minutes": minutes},
+            )
+            for minutes in DASHBOARD_REFRESH_MINUTES
+        ],
+        coerce=int,
+    )
 
     def initial_for(self, agent: Agent) -> dict:
         return {
             "page_size": agent.preferences.get("page_size", DEFAULT_PAGE_SIZE),
             "list_detail": agent.preferences.get("list_detail", "small"),
+            "dashboard_refresh_seconds": agent.preferences.get("dashboard_refresh_seconds", 60),
         }
 
 
@@ -261,6 +275,7 @@ def _save_lists(request: HttpRequest, form: ListsForm) -> str:
         request,
         page_size=form.cleaned_data["page_size"],
         list_detail=form.cleaned_data["list_detail"],
+        dashboard_refresh_seconds=form.cleaned_data["dashboard_refresh_seconds"],
     )
     return _("Your ticket list settings were saved.")
 
