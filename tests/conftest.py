@@ -1,8 +1,10 @@
 import pytest
 from django.core.cache import cache
 
+from ticketry.accounts.models import Group
 from ticketry.core import clock, sysconfig
 from ticketry.core.actor import Actor
+from ticketry.customers.models import CustomerCompany, CustomerUser
 
 pytest_plugins = ["tests.mail.fixtures_smtp", "tests.mail.fixtures_dovecot"]
 
@@ -29,6 +31,24 @@ def _unfrozen_clock():
 @pytest.fixture
 def system_actor() -> Actor:
     return Actor.system()
+
+
+@pytest.fixture
+def users_group(db) -> Group:
+    return Group.objects.get(name="users")
+
+
+@pytest.fixture
+def customer(db) -> CustomerUser:
+    """Customer user jdoe of company acme."""
+    CustomerCompany.objects.create(customer_id="acme", name="ACME Corp.")
+    return CustomerUser.objects.create(
+        login="jdoe",
+        email="jdoe@example.com",
+        customer_id="acme",
+        first_name="John",
+        last_name="Doe",
+    )
 
 
 def pytest_collection_modifyitems(items):

@@ -2,14 +2,7 @@ import pytest
 
 from tests.accounts.factories import AgentFactory, grant
 from tests.tickets.conftest import customer_mail
-from ticketry.accounts.models import Group
-from ticketry.customers.models import CustomerCompany, CustomerUser
 from ticketry.tickets.services import ticket_create
-
-
-@pytest.fixture
-def users_group(db) -> Group:
-    return Group.objects.get(name="users")
 
 
 @pytest.fixture
@@ -36,18 +29,6 @@ def outsider(db):
 def agent_client(client, agent):
     client.force_login(agent)
     return client
-
-
-@pytest.fixture
-def customer(db) -> CustomerUser:
-    CustomerCompany.objects.create(customer_id="acme", name="ACME Corp.")
-    return CustomerUser.objects.create(
-        login="jdoe",
-        email="jdoe@example.com",
-        customer_id="acme",
-        first_name="John",
-        last_name="Doe",
-    )
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from django.db import connections
 
 from tests.accounts.factories import AgentFactory, grant
 from ticketry.accounts.models import Group
-from ticketry.customers.models import CustomerCompany, CustomerUser
+from ticketry.tickets.models import Ticket
+from ticketry.tickets.services import ArticleInput, ticket_create
 
 CHROMIUM = Path(os.environ.get("TICKETRY_CHROMIUM", "/usr/bin/chromium"))
 PASSWORD = "secret-pass-123"
@@ -90,20 +91,26 @@ def agent(transactional_db):
     return agent
 
 
-@pytest.fixture
-def customer(transactional_db) -> CustomerUser:
-    CustomerCompany.objects.create(customer_id="acme", name="ACME Corp.")
-    return CustomerUser.objects.create(
-        login="jdoe",
-        email="jdoe@example.com",
-        customer_id="acme",
-        first_name="John",
-        last_name="Doe",
-    )
-
-
 def log_in(page, login: str = "alice", password: str = PASSWORD) -> None:
     page.goto("/agent/login/")
     page.get_by_label("Login", exact=True).fill(login)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def phone_ticket(agent, title: str, queue: str = "Raw", subject: str = "") -> Ticket:
+    """A ticket from a phone call of customer jdoe, taken by `agent`."""
+    return ticket_create(
+        actor=agent.actor,
+        title=title,
+        queue=queue,
+        customer_user="jdoe",
+        article=ArticleInput(
+            channel="Phone",
+            sender_type="customer",
+            is_visible_for_customer=True,
+            subject=subject or title,
+            body=f"{title}, said the customer on the phone.",
+            history_type="PhoneCallCustomer",
+        ),
+    )

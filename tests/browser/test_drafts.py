@@ -9,9 +9,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.tickets.conftest import customer_mail
 from ticketry.mail.models import OutboundMail
 from ticketry.tickets.models import Queue, StandardTemplate
-from ticketry.tickets.services import ArticleInput, ticket_create
+from ticketry.tickets.services import ticket_create
 
 from .conftest import log_in
 
@@ -25,16 +26,7 @@ def ticket(agent, customer):
         title="Printer on fire",
         queue="Raw",
         customer_user="jdoe",
-        article=ArticleInput(
-            channel="Email",
-            sender_type="customer",
-            is_visible_for_customer=True,
-            from_address='"John Doe" <jdoe@example.com>',
-            to_address="support@example.com",
-            subject="Printer on fire",
-            body="The printer in room 4 is smoking.",
-            history_type="EmailCustomer",
-        ),
+        article=customer_mail(),
     )
 
 

@@ -11,9 +11,8 @@ from ticketry.accounts.services import agent_set_language, agent_update_preferen
 from ticketry.mail.inbound.process import receive
 from ticketry.mail.models import OutboundMail
 from ticketry.tickets.models import Queue, StandardTemplate, Ticket, TicketHistory
-from ticketry.tickets.services import ArticleInput, ticket_create
 
-from .conftest import log_in
+from .conftest import log_in, phone_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,23 +26,6 @@ def answer_template(transactional_db):
     )
     template.queues.add(Queue.objects.get(name="Raw"))
     return template
-
-
-def phone_ticket(agent, title: str, queue: str = "Raw") -> Ticket:
-    return ticket_create(
-        actor=agent.actor,
-        title=title,
-        queue=queue,
-        customer_user="jdoe",
-        article=ArticleInput(
-            channel="Phone",
-            sender_type="customer",
-            is_visible_for_customer=True,
-            subject=title,
-            body=f"{title}, said the customer on the phone.",
-            history_type="PhoneCallCustomer",
-        ),
-    )
 
 
 def test_a_mail_arrives_and_is_answered_and_closed(

@@ -3,9 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from ticketry.tickets.services import ArticleInput, ticket_create
-
-from .conftest import log_in
+from .conftest import log_in, phone_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,19 +18,10 @@ def overflows_sideways(page) -> bool:
 
 @pytest.fixture
 def ticket(agent, customer):
-    return ticket_create(
-        actor=agent.actor,
-        title="Screen flickers when the printer prints a very long document",
-        queue="Raw",
-        customer_user="jdoe",
-        article=ArticleInput(
-            channel="Phone",
-            sender_type="customer",
-            is_visible_for_customer=True,
-            subject="Screen flickers",
-            body="It flickers.",
-            history_type="PhoneCallCustomer",
-        ),
+    return phone_ticket(
+        agent,
+        "Screen flickers when the printer prints a very long document",
+        subject="Screen flickers",
     )
 
 

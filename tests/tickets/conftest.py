@@ -2,9 +2,7 @@ import pytest
 from django.db import connection
 
 from tests.accounts.factories import AgentFactory, grant
-from ticketry.accounts.models import Group
 from ticketry.core.actor import Actor
-from ticketry.customers.models import CustomerCompany, CustomerUser
 from ticketry.tickets.services import ArticleInput, ticket_create
 
 # InnoDB's FULLTEXT index sees only committed rows, so full-text tests commit on MariaDB.
@@ -12,11 +10,6 @@ _FULLTEXT_COMMITS = connection.vendor == "mysql"
 fulltext_db = pytest.mark.django_db(
     transaction=_FULLTEXT_COMMITS, serialized_rollback=_FULLTEXT_COMMITS
 )
-
-
-@pytest.fixture
-def users_group(db) -> Group:
-    return Group.objects.get(name="users")
 
 
 @pytest.fixture
@@ -36,18 +29,6 @@ def other_agent(users_group):
 @pytest.fixture
 def actor(agent) -> Actor:
     return agent.actor
-
-
-@pytest.fixture
-def customer(db) -> CustomerUser:
-    CustomerCompany.objects.create(customer_id="acme", name="ACME Corp.")
-    return CustomerUser.objects.create(
-        login="jdoe",
-        email="jdoe@example.com",
-        customer_id="acme",
-        first_name="John",
-        last_name="Doe",
-    )
 
 
 def customer_mail(**overrides) -> ArticleInput:

@@ -9,8 +9,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
+from ticketry.accounts.models import PermissionType
+from ticketry.core.actor import Actor
 from ticketry.core.errors import NotFound, PermissionDenied
+from ticketry.tickets.models import Ticket
+from ticketry.tickets.permissions import require_ticket_permission
+from ticketry.tickets.selectors import access_ticket
 
 View = Callable[..., HttpResponse]
 
@@ -47,3 +53,16 @@ def agent_view(view: View) -> View:
 def refusal(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
     template = "agent/partials/refusal.html" if request.htmx else "agent/refusal.html"
     return render(request, template, {"message": message}, status=status)
+
+
+def agent_ticket(actor: Actor, ticket_id: int, permission: str = PermissionType.RO) -> Ticket:
+    """The ticket for an agent screen: unknown (404) to an agent who may not read it, so
+    ticket ids cannot be probed; refused (403) to one who may read it but not do
+    `permission`."""
+    try:
+        ticket = access_ticket(actor, ticket_id, PermissionType.RO)
+    except PermissionDenied:
+        raise NotFound(_("Unknown ticket “%(ref)s”."), ref=ticket_id) from None
+    if permission != PermissionType.RO:
+        require_ticket_permission(actor, ticket, permission)
+    return ticket

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ticketry.accounts.models import PermissionType
+from ticketry.agent.access import agent_ticket
 from ticketry.core.actor import Actor
-from ticketry.core.errors import Conflict, NotFound, PermissionDenied
+from ticketry.core.errors import Conflict, NotFound
 from ticketry.tickets.models import LockType, Ticket, TicketLink, Watcher
-from ticketry.tickets.permissions import require_ticket_permission, ticket_permission
-from ticketry.tickets.selectors import access_ticket
+from ticketry.tickets.permissions import ticket_permission
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,17 +143,6 @@ def action_links(actor: Actor, ticket: Ticket) -> list[ActionLink]:
     ]
 
 
-def ticket_for_action(actor: Actor, ticket_id: int, permission: str) -> Ticket:
-    """The ticket for an action screen: NotFound (404) for a ticket the agent may not see at
-    all, PermissionDenied (403) for one the agent sees but may not do `permission` on."""
-    try:
-        ticket = access_ticket(actor, ticket_id, PermissionType.RO)
-    except PermissionDenied:
-        raise NotFound(_("Unknown ticket “%(ref)s”."), ref=ticket_id) from None
-    require_ticket_permission(actor, ticket, permission)
-    return ticket
-
-
 def ticket_for_change(actor: Actor, ticket_id: int, permission: str) -> Ticket:
     """The ticket as it is now, its row locked until the transaction ends.
 
@@ -161,7 +150,7 @@ def ticket_for_change(actor: Actor, ticket_id: int, permission: str) -> Ticket:
     the same ticket, and a second agent submitting at the same moment waits and is warned.
     """
     list(Ticket.objects.select_for_update().filter(pk=ticket_id).values_list("pk", flat=True))
-    return ticket_for_action(actor, ticket_id, permission)
+    return agent_ticket(actor, ticket_id, permission)
 
 
 def owner_lock_conflict(actor: Actor, ticket: Ticket) -> Conflict | None:

@@ -23,7 +23,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from ticketry.agent import collision
-from ticketry.agent.access import agent_view
+from ticketry.agent.access import agent_ticket, agent_view
 from ticketry.agent.forms import actions as action_forms
 from ticketry.agent.forms.new_ticket import (
     EmailTicketForm,
@@ -36,7 +36,6 @@ from ticketry.agent.ticket_actions import (
     ActionSpec,
     action_spec,
     owner_lock_conflict,
-    ticket_for_action,
     ticket_for_change,
 )
 from ticketry.core.errors import DomainError, NotFound
@@ -362,7 +361,7 @@ ACTIONS: dict[str, tuple[type[forms.Form], Perform]] = {
 def ticket_action(request: HttpRequest, ticket_id: int, action: str) -> HttpResponse:
     """GET shows the action's form (the partial for htmx), POST does the action."""
     spec = action_spec(action)
-    ticket = ticket_for_action(request.actor, ticket_id, spec.permission)
+    ticket = agent_ticket(request.actor, ticket_id, spec.permission)
     form = _action_form(request, spec, ticket, bound=request.method == "POST")
     if request.method == "POST" and form.is_valid():
         return _submit(request, spec, ticket, form)
@@ -487,22 +486,30 @@ def _to_zoom(request: HttpRequest, ticket_id: int) -> HttpResponse:
 # --- new tickets -------------------------------------------------------------------------
 
 
+def _new_ticket_fields(request: HttpRequest, data: dict) -> dict:
+    """What a phone ticket and an email ticket are created with alike."""
+    customer = data["customer_user"]
+    return {
+        "actor": request.actor,
+        "title": data["title"],
+        "queue": data["queue"],
+        "state": data["state"],
+        "priority": data["priority"],
+        "type": data["type"],
+        "owner": data["owner"],
+        "responsible": data["responsible"],
+        "customer_user": customer.login,
+        "customer_id": data["customer_id"],
+        "allow_unknown_customer": not customer.known,
+        "pending_until": data["pending_until"],
+    }
+
+
 def _create_phone_ticket(request: HttpRequest, data: dict) -> Ticket:
     """OTRS AgentTicketPhone: a Phone article from the customer (history PhoneCallCustomer)."""
     customer = data["customer_user"]
     return ticket_create(
-        actor=request.actor,
-        title=data["title"],
-        queue=data["queue"],
-        state=data["state"],
-        priority=data["priority"],
-        type=data["type"],
-        owner=data["owner"],
-        responsible=data["responsible"],
-        customer_user=customer.login,
-        customer_id=data["customer_id"],
-        allow_unknown_customer=not customer.known,
-        pending_until=data["pending_until"],
+        **_new_ticket_fields(request, data),
         article=ArticleInput(
             channel="Phone",
             sender_type="customer",
@@ -521,23 +528,11 @@ def _create_phone_ticket(request: HttpRequest, data: dict) -> Ticket:
 
 def _create_email_ticket(request: HttpRequest, data: dict) -> Ticket:
     """OTRS AgentTicketEmail: a mail from the agent to the customer (history EmailAgent)."""
-    customer = data["customer_user"]
     return email_ticket_create(
-        actor=request.actor,
-        title=data["title"],
-        queue=data["queue"],
-        to=customer.address,
+        **_new_ticket_fields(request, data),
+        to=data["customer_user"].address,
         cc=data["cc"],
         body=data["body"],
-        state=data["state"],
-        priority=data["priority"],
-        type=data["type"],
-        owner=data["owner"],
-        responsible=data["responsible"],
-        customer_user=customer.login,
-        customer_id=data["customer_id"],
-        allow_unknown_customer=not customer.known,
-        pending_until=data["pending_until"],
         attachments=attachment_inputs(data["attachments"]),
         time_units=data["time_units"],
     )
@@ -642,7 +637,7 @@ def customer_autocomplete(request: HttpRequest) -> HttpResponse:
 def ticket_candidates(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Tickets to merge into or link with: up to ten the agent sees, other than this one and
     not merged, whose number starts with or whose title contains the term."""
-    ticket = ticket_for_action(request.actor, ticket_id, "ro")
+    ticket = agent_ticket(request.actor, ticket_id)
     term = _term(request, "target")
     tickets = []
     if len(term) >= SUGGESTIONS_MIN_LENGTH:

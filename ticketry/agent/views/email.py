@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ticketry.accounts.models import Agent
 from ticketry.agent import collision
-from ticketry.agent.access import agent_view
+from ticketry.agent.access import agent_ticket, agent_view
 from ticketry.agent.forms.email import BounceForm, ComposeForm
 from ticketry.core import clock
 from ticketry.core.actor import Actor
@@ -43,7 +43,6 @@ from ticketry.tickets.models import (
     TemplateType,
     Ticket,
 )
-from ticketry.tickets.permissions import visible_tickets
 from ticketry.tickets.selectors import access_ticket
 from ticketry.tickets.services import ticket_lock, ticket_set_state
 
@@ -130,7 +129,7 @@ def ticket_email(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @agent_view
 def ticket_bounce(request: HttpRequest, ticket_id: int, article_id: int) -> HttpResponse:
     actor = request.actor
-    ticket = _ticket(actor, ticket_id, BOUNCE.permission)
+    ticket = agent_ticket(actor, ticket_id, BOUNCE.permission)
     article = _article(ticket, article_id)
     page = _Page(request, BOUNCE, ticket, article)
     if not article.raw_message:
@@ -172,7 +171,7 @@ def _compose(
     request: HttpRequest, kind: Kind, ticket_id: int, article_id: int | None
 ) -> HttpResponse:
     actor = request.actor
-    ticket = _ticket(actor, ticket_id, kind.permission)
+    ticket = agent_ticket(actor, ticket_id, kind.permission)
     article = _article(ticket, article_id) if article_id is not None else None
     page = _Page(request, kind, ticket, article)
     if request.method == "POST":
@@ -369,14 +368,6 @@ class _Page:
         }
         template = "agent/partials/compose_form.html" if self.request.htmx else "agent/compose.html"
         return render(self.request, template, context)
-
-
-def _ticket(actor: Actor, ticket_id: int, permission: str) -> Ticket:
-    """The ticket for a mail action: unknown to agents who may not read it, refused to those
-    who may read but not write."""
-    if not visible_tickets(actor).filter(pk=ticket_id).exists():
-        raise NotFound(_("Unknown ticket “%(ref)s”."), ref=ticket_id)
-    return access_ticket(actor, ticket_id, permission)
 
 
 def _article(ticket: Ticket, article_id: int) -> Article:

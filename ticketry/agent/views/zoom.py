@@ -10,13 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
-from ticketry.accounts.models import PermissionType
 from ticketry.agent import zoom
-from ticketry.agent.access import agent_view
-from ticketry.core.errors import NotFound, PermissionDenied
+from ticketry.agent.access import agent_ticket, agent_view
+from ticketry.core.errors import NotFound
 from ticketry.tickets import services
 from ticketry.tickets.models import Article, Attachment, Ticket
-from ticketry.tickets.selectors import access_ticket
 
 THREAD_TARGET = "article-thread"
 HEADER_TARGET = "zoom-header"
@@ -27,15 +25,6 @@ ARTICLE_HTML_POLICY = (
 )
 # A downloaded file opened in the browser must not run anything in Ticketry's origin.
 DOWNLOAD_POLICY = "default-src 'none'; sandbox"
-
-
-def _readable_ticket(request: HttpRequest, ticket_id: int) -> Ticket:
-    """The ticket if the agent may read it; a ticket they may not see is reported unknown,
-    so ticket ids cannot be probed."""
-    try:
-        return access_ticket(request.actor, ticket_id, PermissionType.RO)
-    except PermissionDenied:
-        raise NotFound(_("Unknown ticket “%(ref)s”."), ref=ticket_id) from None
 
 
 def _article_of(ticket: Ticket, article_id: int) -> Article:
@@ -50,7 +39,7 @@ def _article_of(ticket: Ticket, article_id: int) -> Article:
 @agent_view
 @require_GET
 def ticket_zoom(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _readable_ticket(request, ticket_id)
+    ticket = agent_ticket(request.actor, ticket_id)
     thread = zoom.article_thread(
         ticket,
         order=zoom.parse_order(request.GET.get("order")),
@@ -71,7 +60,7 @@ def ticket_zoom(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @agent_view
 @require_GET
 def ticket_history(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _readable_ticket(request, ticket_id)
+    ticket = agent_ticket(request.actor, ticket_id)
     return render(
         request,
         "agent/history.html",
@@ -82,7 +71,7 @@ def ticket_history(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @agent_view
 @require_GET
 def ticket_print(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _readable_ticket(request, ticket_id)
+    ticket = agent_ticket(request.actor, ticket_id)
     return render(
         request,
         "agent/print.html",
@@ -97,7 +86,7 @@ def ticket_print(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @agent_view
 @require_GET
 def attachment_download(request: HttpRequest, ticket_id: int, attachment_id: int) -> HttpResponse:
-    ticket = _readable_ticket(request, ticket_id)
+    ticket = agent_ticket(request.actor, ticket_id)
     attachment = Attachment.objects.filter(pk=attachment_id, article__ticket=ticket).first()
     if attachment is None:
         raise NotFound(_("Unknown attachment “%(ref)s”."), ref=attachment_id)
@@ -118,7 +107,7 @@ def attachment_download(request: HttpRequest, ticket_id: int, attachment_id: int
 @agent_view
 @require_GET
 def article_raw(request: HttpRequest, ticket_id: int, article_id: int) -> HttpResponse:
-    ticket = _readable_ticket(request, ticket_id)
+    ticket = agent_ticket(request.actor, ticket_id)
     article = _article_of(ticket, article_id)
     if not article.raw_message:
         raise NotFound(_("Article “%(ref)s” has no raw message."), ref=article_id)
@@ -144,7 +133,7 @@ def _open(stored: FieldFile, *, what: str) -> FieldFile:
 @agent_view
 @require_GET
 def article_html(request: HttpRequest, ticket_id: int, article_id: int) -> HttpResponse:
-    ticket = _readable_ticket(request, ticket_id)
+    ticket = agent_ticket(request.actor, ticket_id)
     article = _article_of(ticket, article_id)
     if not article.body_html:
         raise NotFound(_("Article “%(ref)s” has no HTML version."), ref=article_id)
