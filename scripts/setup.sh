@@ -25,5 +25,7 @@ extras=""
 [ "${1:-}" = "test" ] && extras="[test]"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
+# Byte-compiled up front: an MTA starts a process per mail, which should not compile anything.
+.venv/bin/python -m compileall -q ticketry >/dev/null
 .venv/bin/ticketry compiletranslations >/dev/null
 .venv/bin/ticketry fetchassets >/dev/null

@@ -1,7 +1,9 @@
 import io
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -78,6 +80,39 @@ def test_mail_read_exits_75_when_the_message_cannot_be_stored(monkeypatch, setti
     status, _output = read(monkeypatch, mail())
     assert status == 75
     assert not InboundMessage.objects.exists()
+
+
+def test_mail_read_as_an_mta_starts_it(tmp_path):
+    """The real command line, one process per mail, on a database of its own."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("TICKETRY_")}
+    env["TICKETRY_DATA_DIR"] = str(tmp_path)
+    root = Path(__file__).resolve().parents[2]
+
+    def ticketry(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "ticketry", *args],
+            input=stdin,
+            capture_output=True,
+            cwd=root,
+            env=env,
+            timeout=120,
+        )
+
+    assert ticketry("migrate", "-v0").returncode == 0
+    first = ticketry("mail", "read", "--json", stdin=mail(subject="Printer on fire"))
+    assert first.returncode == 0, first.stderr.decode()
+    assert first.stdout.endswith(b"}\n")
+    created = json.loads(first.stdout)
+    assert created["outcome"] == "new_ticket"
+
+    answer = mail(subject=f"Re: [Ticket#{created['ticket_number']}] Printer on fire")
+    follow_up = ticketry("mail", "read", stdin=answer)
+    assert follow_up.returncode == 0
+    assert f"Follow-up to ticket {created['ticket_number']}".encode() in follow_up.stdout
+
+    unknown_queue = ticketry("mail", "read", "--queue", "Nowhere", stdin=mail())
+    assert unknown_queue.returncode == 64
+    assert "Nowhere" in unknown_queue.stderr.decode()
 
 
 def test_mail_parse_prints_json_without_a_database(tmp_path):

@@ -7,15 +7,19 @@ and tries again; anything after storing (even quarantine) is a successful delive
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from argparse import ArgumentParser
 
+from django.db import connections
 from django.utils.translation import gettext as _
 
 from ticketry.tickets.models import Queue
 
 from ..inbound import receive
 from ..models import InboundSource
+from . import SUBCOMMANDS
 
 EX_TEMPFAIL = 75  # sysexits.h: the MTA retries later
 
@@ -56,7 +60,26 @@ def run(options: dict, out) -> int:
         sys.stderr.write(_("Could not store the message: %(error)s") % {"error": error} + "\n")
         return EX_TEMPFAIL
     if options.get("json"):
-        out.write(json.dumps(delivery.to_json(), ensure_ascii=False))
+        out.write(json.dumps(delivery.to_json(), ensure_ascii=False) + "\n")
     else:
-        out.write(delivery.describe())
+        out.write(delivery.describe() + "\n")
     return 0
+
+
+def pipe(args: list[str]) -> None:
+    """`ticketry mail read` as an MTA runs it, without the management command around it:
+    parse `args`, take the message and exit with the status. Returns without doing anything
+    when `args` hold options only Django's command line knows (`--settings`, `--traceback`)."""
+    parser = ArgumentParser(prog="ticketry mail read", description=str(SUBCOMMANDS["read"]))
+    configure(parser)
+    options, unknown = parser.parse_known_args(args)
+    if unknown:
+        return
+    status = run(vars(options), sys.stdout)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    connections.close_all()
+    logging.shutdown()
+    # Tearing the interpreter down (Django's tens of thousands of objects) would take as long
+    # as storing and processing the message; everything is written and closed by now.
+    os._exit(status)
