@@ -11,7 +11,7 @@ from tests.tickets.conftest import customer_mail
 from ticketry.agent import zoom
 from ticketry.core import clock
 from ticketry.core.actor import Actor
-from ticketry.tickets.models import DynamicField, Queue, Ticket, TicketFlag
+from ticketry.tickets.models import ArticleFlag, DynamicField, Queue, Ticket, TicketFlag
 from ticketry.tickets.services import (
     ArticleInput,
     AttachmentInput,
@@ -97,6 +97,28 @@ def test_opening_the_zoom_marks_the_ticket_seen(agent_client, agent, make_ticket
     assert TicketFlag.objects.filter(ticket=ticket, agent=agent, key="Seen").exists()
 
 
+def unseen_subjects(response) -> list[str]:
+    return [item.article.subject for item in response.context["thread"].articles if item.unseen]
+
+
+def test_new_articles_are_marked_once_per_agent(agent_client, agent, other_agent, make_ticket):
+    ticket = make_ticket(article=customer_mail(subject="Printer on fire"))
+    note(agent, ticket, subject="My own note")
+
+    first = agent_client.get(zoom_url(ticket))
+
+    assert unseen_subjects(first) == ["Printer on fire"]
+    assert 'class="badge badge-unseen"' in first.content.decode()
+    assert ArticleFlag.objects.filter(agent=agent, key="Seen").count() == 1
+    assert unseen_subjects(agent_client.get(zoom_url(ticket))) == []
+
+    note(other_agent, ticket, subject="Called the customer")
+    assert not TicketFlag.objects.filter(ticket=ticket, agent=agent).exists()
+    assert unseen_subjects(agent_client.get(zoom_url(ticket))) == ["Called the customer"]
+    assert TicketFlag.objects.filter(ticket=ticket, agent=agent, key="Seen").exists()
+    assert not ArticleFlag.objects.filter(agent=other_agent).exists()
+
+
 def test_thread_partial_for_htmx(agent_client, make_ticket):
     ticket = make_ticket()
 
@@ -155,7 +177,7 @@ def test_internal_articles_are_marked(agent_client, agent, make_ticket):
 
     assert f'<article id="article-{internal.pk}" class="article article-internal"' in page
     visible = ticket.articles.order_by("id").first()
-    assert f'<article id="article-{visible.pk}" class="article"' in page
+    assert f'<article id="article-{visible.pk}" class="article article-unseen"' in page
     assert "internal" in page and "visible to customer" in page
 
 

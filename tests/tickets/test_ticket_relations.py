@@ -3,6 +3,7 @@ import pytest
 from ticketry.core.errors import Conflict, InvalidValue, NotFound
 from ticketry.tickets.models import (
     Article,
+    ArticleFlag,
     DynamicField,
     DynamicFieldValue,
     SearchDocument,
@@ -12,6 +13,7 @@ from ticketry.tickets.models import (
     TimeAccounting,
     Watcher,
 )
+from ticketry.tickets.seen import unseen_articles
 from ticketry.tickets.services import (
     article_create,
     ticket_account_time,
@@ -121,6 +123,22 @@ def test_seen_flag_is_cleared_for_others_by_a_new_article(make_ticket, actor, ot
         article=customer_mail(channel="Internal", sender_type="agent", history_type="AddNote"),
     )
     assert list(TicketFlag.objects.values_list("agent__login", flat=True)) == ["alice"]
+
+
+def test_seen_flags_are_kept_per_article(make_ticket, actor, other_agent):
+    ticket = make_ticket()
+    note = customer_mail(channel="Internal", sender_type="agent", history_type="AddNote")
+    own = article_create(actor=other_agent.actor, ticket=ticket, article=note)
+    mail = ticket.articles.exclude(pk=own.pk).get()
+    assert list(unseen_articles(ticket, other_agent.pk)) == [mail]
+    assert set(unseen_articles(ticket, actor.id)) == {mail, own}
+
+    ticket_mark_seen(actor=other_agent.actor, ticket=ticket)
+    ticket_mark_seen(actor=other_agent.actor, ticket=ticket)
+
+    assert list(ArticleFlag.objects.values_list("article", "agent__login")) == [(mail.pk, "bob")]
+    assert not unseen_articles(ticket, other_agent.pk).exists()
+    assert unseen_articles(ticket, actor.id).count() == 2
 
 
 def test_dynamic_fields(make_ticket, actor):

@@ -31,6 +31,7 @@ from ticketry.tickets.models import (
     TimeAccounting,
 )
 from ticketry.tickets.permissions import visible_tickets
+from ticketry.tickets.seen import SEEN, unseen_articles
 
 from .history_text import history_text
 
@@ -56,6 +57,8 @@ class ShownArticle:
 
     article: Article
     attachments: list[Attachment]
+    # New to the agent when the page was loaded.
+    unseen: bool = False
 
     @property
     def is_internal(self) -> bool:
@@ -146,11 +149,11 @@ def _articles(ticket: Ticket) -> QuerySet[Article]:
     )
 
 
-def _shown(article: Article) -> ShownArticle:
+def _shown(article: Article, *, unseen: bool = False) -> ShownArticle:
     attachments = list(article.attachments.all())
     embedded = embedded_images(article, attachments)
     listed = [a for a in attachments if a not in embedded]
-    return ShownArticle(article=article, attachments=listed)
+    return ShownArticle(article=article, attachments=listed, unseen=unseen)
 
 
 def embedded_images(article: Article, attachments: list[Attachment]) -> list[Attachment]:
@@ -190,8 +193,10 @@ def article_thread(
     order: str = OLDEST_FIRST,
     show_all: bool = False,
     page_size: int = ARTICLE_PAGE_SIZE,
+    unseen: frozenset[int] = frozenset(),
 ) -> Thread:
-    """The newest `page_size` articles (all with `show_all`), oldest or newest first."""
+    """The newest `page_size` articles (all with `show_all`), oldest or newest first; those
+    in `unseen` marked as new to the agent."""
     articles = _articles(ticket)
     if show_all:
         rows = list(articles.order_by("id"))
@@ -203,7 +208,7 @@ def article_thread(
     if order == NEWEST_FIRST:
         rows.reverse()
     return Thread(
-        articles=[_shown(article) for article in rows],
+        articles=[_shown(article, unseen=article.pk in unseen) for article in rows],
         total=total,
         order=order,
         showing_all=show_all or total <= page_size,
@@ -314,9 +319,14 @@ def ticket_facts(actor: Actor, ticket: Ticket) -> TicketFacts:
     )
 
 
+def unseen_article_ids(actor: Actor, ticket: Ticket) -> frozenset[int]:
+    """The articles the agent has not seen yet, to mark them in the thread."""
+    return frozenset(unseen_articles(ticket, actor.id).values_list("pk", flat=True))
+
+
 def has_seen(actor: Actor, ticket: Ticket) -> bool:
     """Whether the agent's Seen flag is set already, so opening the ticket need not write."""
-    return TicketFlag.objects.filter(ticket=ticket, agent_id=actor.id, key="Seen").exists()
+    return TicketFlag.objects.filter(ticket=ticket, agent_id=actor.id, key=SEEN).exists()
 
 
 def history_lines(ticket: Ticket) -> list[HistoryLine]:

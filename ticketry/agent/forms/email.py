@@ -115,7 +115,7 @@ class ComposeForm(StaleFormMixin):
     )
     attachments = MultipleFileField(label=_("Attach files"), required=False)
     is_visible_for_customer = forms.BooleanField(
-        label=_("Visible for customer"),
+        label=_("Visible to the customer"),
         required=False,
         help_text=_("Show this mail to the customer in the customer portal."),
     )

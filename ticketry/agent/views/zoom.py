@@ -40,16 +40,21 @@ def _article_of(ticket: Ticket, article_id: int) -> Article:
 @require_GET
 def ticket_zoom(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = agent_ticket(request.actor, ticket_id)
+    target = request.htmx.target if request.htmx else None
+    # Reordering or unfolding the thread comes after the page has shown (and marked) it.
+    unseen = (
+        frozenset() if target == THREAD_TARGET else zoom.unseen_article_ids(request.actor, ticket)
+    )
     thread = zoom.article_thread(
         ticket,
         order=zoom.parse_order(request.GET.get("order")),
         show_all=request.GET.get("articles") == "all",
+        unseen=unseen,
     )
     context = {"ticket": ticket, "thread": thread}
-    target = request.htmx.target if request.htmx else None
     if target == THREAD_TARGET:
         return render(request, "agent/partials/article_list.html", context)
-    if not zoom.has_seen(request.actor, ticket):
+    if unseen or not zoom.has_seen(request.actor, ticket):
         services.ticket_mark_seen(actor=request.actor, ticket=ticket)
     context["facts"] = zoom.ticket_facts(request.actor, ticket)
     if target == HEADER_TARGET:

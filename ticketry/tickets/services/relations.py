@@ -16,6 +16,7 @@ from ticketry.core.events import publish
 from .. import events, search
 from ..models import (
     Article,
+    ArticleFlag,
     LinkType,
     LockType,
     State,
@@ -28,6 +29,7 @@ from ..models import (
     Watcher,
 )
 from ..permissions import require_ticket_permission
+from ..seen import SEEN, unseen_articles
 from .articles import ArticleInput, _create_article
 from .changes import changing, save_ticket, set_lock
 from .history import add_history, history_args
@@ -228,10 +230,19 @@ def ticket_merge(*, actor: Actor, source: Ticket | int, target: Ticket | int) ->
 
 
 def ticket_mark_seen(*, actor: Actor, ticket: Ticket | int) -> None:
-    """Remember that the acting agent has seen the ticket as it is now."""
+    """Remember that the acting agent has seen the ticket and each of its articles as they
+    are now (the zoom shows the whole thread)."""
     if not actor.is_agent:
         return
     with changing(ticket, actor=actor, permission=PermissionType.RO) as t:
+        now = clock.now()
+        ArticleFlag.objects.bulk_create(
+            [
+                ArticleFlag(article_id=pk, agent_id=actor.id, key=SEEN, created_at=now)
+                for pk in unseen_articles(t, actor.id).values_list("pk", flat=True)
+            ],
+            ignore_conflicts=True,
+        )
         TicketFlag.objects.get_or_create(
-            ticket=t, agent_id=actor.id, key="Seen", defaults={"created_at": clock.now()}
+            ticket=t, agent_id=actor.id, key=SEEN, defaults={"created_at": now}
         )
