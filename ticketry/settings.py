@@ -49,6 +49,8 @@ PRODUCTION = _env_bool("PRODUCTION", False)
 DEBUG = _env_bool("DEBUG", not PRODUCTION)
 
 FQDN = _env("FQDN", "localhost")
+# Where agents reach the web interface: links in notification mails start with it.
+BASE_URL = _env("BASE_URL", f"https://{FQDN}" if PRODUCTION else f"http://{FQDN}:8000").rstrip("/")
 SYSTEM_ID = _env("SYSTEM_ID", "10")
 if not SYSTEM_ID.isdigit():
     raise ImproperlyConfigured("TICKETRY_SYSTEM_ID must consist of digits only.")

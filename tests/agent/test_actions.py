@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -10,6 +10,7 @@ from django.utils import timezone
 from tests.accounts.factories import AgentFactory, GroupFactory, grant
 from ticketry.agent import collision
 from ticketry.agent.ticket_actions import ACTIONS, action_links, action_permissions
+from ticketry.core import clock
 from ticketry.core.actor import Actor
 from ticketry.core.errors import InvalidValue
 from ticketry.customers.models import CustomerUser
@@ -138,6 +139,20 @@ def test_the_owner_select_offers_agents_with_owner_permission_only(
         "olga",
         "root@localhost",
     }
+
+
+def test_the_owner_select_shows_who_is_out_of_office(agent_client, make_ticket, other_agent):
+    clock.freeze(datetime(2025, 7, 3, 9, 0, tzinfo=UTC))
+    absence = {"enabled": True, "start": "2025-07-01", "end": "2025-07-14"}
+    other_agent.preferences = {"out_of_office": absence}
+    other_agent.save()
+    ticket = make_ticket()
+
+    page = agent_client.get(action_url(ticket, "owner")).content.decode()
+
+    assert "Bob Brown (bob) (out of office until 07/14/2025)" in page
+    clock.freeze(datetime(2025, 7, 15, 9, 0, tzinfo=UTC))
+    assert "out of office" not in agent_client.get(action_url(ticket, "owner")).content.decode()
 
 
 def test_split_shows_the_article_in_the_form(agent_client, make_ticket):

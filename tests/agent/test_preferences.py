@@ -163,6 +163,7 @@ def test_notifications_are_on_by_default_and_can_be_turned_off(agent_client, age
     assert agent.preferences["notifications"] == {
         "new_ticket": True,
         "follow_up": False,
+        "note": False,
         "lock_timeout": False,
         "move": False,
         "owner_responsible": True,

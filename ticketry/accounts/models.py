@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ticketry.core import clock
 from ticketry.core.actor import Actor
 from ticketry.core.validity import Validity, validity_field
 
@@ -70,6 +73,20 @@ class Agent(AbstractBaseUser):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def out_of_office_until(self) -> date | None:
+        """The last day of the absence set in the preferences, while it lasts."""
+        absence = self.preferences.get("out_of_office") or {}
+        if not absence.get("enabled"):
+            return None
+        try:
+            start = date.fromisoformat(absence["start"])
+            end = date.fromisoformat(absence["end"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        today = clock.localtime(clock.now()).date()
+        return end if start <= today <= end else None
 
     @property
     def is_active(self) -> bool:  # used by Django's authentication

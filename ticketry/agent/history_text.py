@@ -179,7 +179,7 @@ def _title_update(a: Args) -> str:
 
 def _agent_notification(a: Args) -> str:
     return _("Sent notification “%(notification)s” to “%(to)s” via %(transport)s.") % {
-        "notification": a[0],
+        "notification": _(a[0]),
         "to": a[1],
         "transport": a[2] or _("email"),
     }

@@ -9,7 +9,7 @@ class MailConfig(AppConfig):
     verbose_name = _("Email")
 
     def ready(self) -> None:
-        from . import settings  # noqa: F401  (registers the system settings)
+        from . import notifications, settings  # noqa: F401  (subscribe, register settings)
         from .postmaster_config import WATCHED_MODELS, forget
 
         for model in WATCHED_MODELS:

@@ -55,3 +55,16 @@ register(
     _("Addresses that never get an auto-response."),
 )
 register("AutoResponseForWebTickets", True, _("Send auto-responses for tickets opened on the web."))
+
+# Agent notifications.
+register("NotificationSenderName", "Ticketry Notifications", _("Sender name of notifications."))
+register(
+    "NotificationSenderEmail",
+    "",
+    _("Sender address of notifications; empty: ticketry@ and the installation's host name."),
+)
+register(
+    "PostmasterFollowUpOnUnlockAgentNotifyOnlyToOwner",
+    False,
+    _("Tell only the owner, not the agents of the queue, about a follow-up to an unlocked ticket."),
+)

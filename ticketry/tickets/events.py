@@ -15,6 +15,7 @@ class TicketEvent(DomainEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TicketCreated(TicketEvent):
+    queue_id: int
     article_id: int | None
 
 
@@ -50,6 +51,7 @@ class TicketPriorityChanged(TicketEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TicketLockChanged(TicketEvent):
     locked: bool
+    owner_id: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

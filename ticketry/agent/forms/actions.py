@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db.models import Q, QuerySet
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -45,9 +46,20 @@ class NameChoiceField(forms.ModelChoiceField):
         return gettext(str(obj))
 
 
+def agent_label(agent: Agent) -> str:
+    """An agent in a choice of agents, with an absence the agent has set (as OTRS shows it)."""
+    label = f"{agent.full_name} ({agent.login})" if agent.full_name else agent.login
+    until = agent.out_of_office_until
+    if until is not None:
+        label += " " + gettext("(out of office until %(date)s)") % {
+            "date": date_format(until, "SHORT_DATE_FORMAT")
+        }
+    return label
+
+
 class AgentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Agent) -> str:
-        return f"{obj.full_name} ({obj.login})" if obj.full_name else obj.login
+        return agent_label(obj)
 
 
 class TimeUnitsField(forms.Field):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ticketry.accounts.models import Agent, PermissionType
 from ticketry.agent.access import agent_view
+from ticketry.agent.forms.actions import agent_label
 from ticketry.core.actor import Actor
 from ticketry.core.errors import DomainError
 from ticketry.tickets.models import Priority, State, StateType, Ticket, TicketType
@@ -148,6 +149,8 @@ class BulkForm(forms.Form):
         self.fields["state"].label_from_instance = lambda state: _(state.name)
         self.fields["priority"].label_from_instance = lambda priority: _(priority.name)
         self.fields["type"].label_from_instance = lambda ticket_type: _(ticket_type.name)
+        self.fields["owner"].label_from_instance = agent_label
+        self.fields["responsible"].label_from_instance = agent_label
 
     def clean(self) -> dict:
         data = super().clean()

@@ -218,6 +218,7 @@ def _write_new_ticket(ticket: Ticket, article: ArticleInput | None, *, actor: Ac
         TicketCreated(
             ticket_id=ticket.pk,
             actor=actor,
+            queue_id=ticket.queue_id,
             article_id=created_article.pk if created_article else None,
         )
     )

@@ -49,5 +49,12 @@ def set_lock(ticket: Ticket, lock_id: int, *, actor: Actor) -> bool:
         add_history(ticket, "Lock", history_args("lock"), actor=actor)
     else:
         add_history(ticket, "Misc", history_args("tmp_lock"), actor=actor)
-    publish(TicketLockChanged(ticket_id=ticket.pk, actor=actor, locked=lock_id != LockType.UNLOCK))
+    publish(
+        TicketLockChanged(
+            ticket_id=ticket.pk,
+            actor=actor,
+            locked=lock_id != LockType.UNLOCK,
+            owner_id=ticket.owner_id,
+        )
+    )
     return True

@@ -64,7 +64,9 @@ class _Loaded:
 _loaded: dict[tuple[type[models.Model], Hashable, bool], _Loaded] = {}
 
 
-def _cache_version(model: type[models.Model]) -> str:
+def cache_version(model: type[models.Model]) -> str:
+    """A token that `forget_cached_lookups` replaces when a row of `model` is saved or
+    deleted: what was cached under an older token is stale."""
     key = f"ticketry:lookup-version:{model._meta.label_lower}"
     version = cache.get(key)
     if version is None:
@@ -81,7 +83,7 @@ def forget_cached_lookups(sender: type[models.Model], **kwargs: object) -> None:
 
 def _cached(model: type[M], ref: int | str, *, field: str, valid_only: bool) -> M | None:
     """The row whose id (an int `ref`) or `field` is `ref`; None if there is none."""
-    version = _cache_version(model)
+    version = cache_version(model)
     key = (model, ref, valid_only)
     loaded = _loaded.get(key)
     if loaded is not None and loaded.version == version and loaded.expires > time.monotonic():
