@@ -1,6 +1,6 @@
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -144,6 +144,111 @@ def test_dynamic_field_search(agent_client, tickets, agent):
 
     assert "Product line" in page.content.decode()
     assert [row.ticket.title for row in response.context["ticket_list"].rows] == ["Printer jammed"]
+
+
+@pytest.fixture
+def due_date(agent, tickets):
+    """Date field Due, 2025-03-10 on the printer ticket; the mail ticket has none."""
+    DynamicField.objects.create(
+        name="Due",
+        label="Due date",
+        field_type=DynamicField.FieldType.DATE,
+        object_type=DynamicField.ObjectType.TICKET,
+    )
+    ticket_set_dynamic_field(
+        actor=agent.actor, ticket=tickets["printer"], field="Due", value=date(2025, 3, 10)
+    )
+
+
+def found(response) -> set[str]:
+    return {row.ticket.title for row in response.context["ticket_list"].rows}
+
+
+def test_date_dynamic_field_has_labelled_range_inputs(agent_client, due_date):
+    content = agent_client.get(reverse("agent:search")).content.decode()
+
+    assert '<label for="id_df_Due_from">Due date from</label>' in content
+    assert '<label for="id_df_Due_to">Due date until</label>' in content
+    assert 'type="date" name="df_Due_from"' in content
+    assert 'type="date" name="df_Due_to"' in content
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"df_Due_from": "2025-03-10", "df_Due_to": "2025-03-10"}, {"Printer jammed"}),
+        ({"df_Due_from": "2025-03-01", "df_Due_to": "2025-03-31"}, {"Printer jammed"}),
+        ({"df_Due_from": "2025-03-11", "df_Due_to": "2025-03-31"}, set()),
+        ({"df_Due_from": "2025-03-01", "df_Due_to": "2025-03-09"}, set()),
+        ({"df_Due_from": "2025-03-10"}, {"Printer jammed"}),
+        ({"df_Due_from": "2025-03-11"}, set()),
+        ({"df_Due_to": "2025-03-10"}, {"Printer jammed"}),
+        ({"df_Due_to": "2025-03-09"}, set()),
+    ],
+)
+def test_date_dynamic_field_range_includes_both_days(agent_client, due_date, params, expected):
+    assert found(agent_client.get(search_url(**params))) == expected
+
+
+def test_date_time_dynamic_field_range_uses_the_agents_days(agent_client, agent, tickets):
+    DynamicField.objects.create(
+        name="Visit",
+        label="Technician visit",
+        field_type=DynamicField.FieldType.DATETIME,
+        object_type=DynamicField.ObjectType.TICKET,
+    )
+    # 20:00 in UTC is 05:00 the next morning in Tokyo.
+    ticket_set_dynamic_field(
+        actor=agent.actor,
+        ticket=tickets["mail"],
+        field="Visit",
+        value=datetime(2025, 3, 10, 20, 0, tzinfo=UTC),
+    )
+    tenth = search_url(df_Visit_from="2025-03-10", df_Visit_to="2025-03-10")
+    eleventh = search_url(df_Visit_from="2025-03-11", df_Visit_to="2025-03-11")
+
+    in_utc = (found(agent_client.get(tenth)), found(agent_client.get(eleventh)))
+    Agent.objects.filter(pk=agent.pk).update(time_zone="Asia/Tokyo")
+    in_tokyo = (found(agent_client.get(tenth)), found(agent_client.get(eleventh)))
+
+    assert in_utc == ({"Mail quota"}, set())
+    assert in_tokyo == (set(), {"Mail quota"})
+
+
+def test_dynamic_field_range_ending_before_it_starts_is_a_field_error(agent_client, due_date):
+    response = agent_client.get(search_url(df_Due_from="2025-03-10", df_Due_to="2025-03-01"))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "df_Due_to": ["The end must not be before the start."]
+    }
+    content = response.content.decode()
+    assert 'value="2025-03-10"' in content
+    assert 'value="2025-03-01"' in content
+    assert "The end must not be before the start." in content
+    assert "ticket_list" not in response.context
+
+
+def test_dynamic_field_range_is_kept_in_profiles_and_the_export(agent_client, agent, due_date):
+    params = {"df_Due_from": "2025-03-01", "df_Due_to": "2025-03-31"}
+
+    page = agent_client.get(search_url(**params, sort="tn"))
+    query = page.context["query_string"]
+    agent_client.post(
+        reverse("agent:search_profile"), {"action": "save", "name": "Due", "query": query}
+    )
+    loaded = agent_client.get(search_url(profile="Due"))
+    rows = read_csv(agent_client.get(f"{reverse('agent:search_export')}?{query}"))
+
+    assert query == urlencode(params)
+    assert f'href="{reverse("agent:search_export")}?{query.replace("&", "&amp;")}"' in (
+        page.content.decode()
+    )
+    agent.refresh_from_db()
+    assert agent.preferences["search_profiles"] == {"Due": urlencode(params)}
+    assert found(loaded) == {"Printer jammed"}
+    assert loaded.context["form"]["df_Due_from"].value() == "2025-03-01"
+    assert [row[1] for row in rows[1:]] == ["Printer jammed"]
 
 
 def test_invalid_range_and_date_are_field_errors_keeping_the_input(agent_client, tickets):
@@ -336,5 +441,30 @@ def test_search_runs_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(18):
         response = agent_client.get(search_url(title="printer", detail="preview"))
+
+    assert response.context["ticket_list"].total == count
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_search_by_a_date_field_runs_a_fixed_number_of_queries(
+    agent_client, agent, make_ticket, count, django_assert_max_num_queries
+):
+    DynamicField.objects.create(
+        name="Due",
+        label="Due date",
+        field_type=DynamicField.FieldType.DATE,
+        object_type=DynamicField.ObjectType.TICKET,
+    )
+    for number in range(count):
+        ticket = make_ticket(title=f"Printer {number}")
+        ticket_set_dynamic_field(
+            actor=agent.actor, ticket=ticket, field="Due", value=date(2025, 3, 10)
+        )
+    agent_client.get(reverse("agent:search"))
+
+    with django_assert_max_num_queries(18):
+        response = agent_client.get(
+            search_url(title="printer", df_Due_from="2025-03-10", detail="preview")
+        )
 
     assert response.context["ticket_list"].total == count

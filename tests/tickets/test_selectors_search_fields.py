@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -115,6 +115,61 @@ def test_dynamic_fields(tickets, actor):
     assert titles(actor, dynamic_fields={"Room": ""}) == {"Printer jammed", "Mail quota exceeded"}
 
 
+def at(day: int, hour: int = 0) -> datetime:
+    return datetime(2025, 3, day, hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def date_fields(tickets, actor):
+    """Date field Due (printer: 2025-03-10), date/time field Visit (mail: 2025-03-10 12:00)."""
+    kind = DynamicField.FieldType
+    for name, field_type in (("Due", kind.DATE), ("Visit", kind.DATETIME)):
+        DynamicField.objects.create(
+            name=name, label=name, field_type=field_type, object_type=DynamicField.ObjectType.TICKET
+        )
+    ticket_set_dynamic_field(
+        actor=actor, ticket=tickets["printer"], field="Due", value=date(2025, 3, 10)
+    )
+    ticket_set_dynamic_field(actor=actor, ticket=tickets["mail"], field="Visit", value=at(10, 12))
+
+
+@pytest.mark.parametrize(
+    ("ranges", "expected"),
+    [
+        ({"Due": (at(10), at(11))}, {"Printer jammed"}),
+        ({"Due": (at(9), at(10))}, set()),
+        ({"Due": (at(11), None)}, set()),
+        ({"Due": (at(10), None)}, {"Printer jammed"}),
+        ({"Due": (None, at(10, 1))}, {"Printer jammed"}),
+        ({"Visit": (at(10, 12), at(10, 13))}, {"Mail quota exceeded"}),
+        ({"Visit": (at(10), at(10, 12))}, set()),
+        ({"Visit": (None, at(11))}, {"Mail quota exceeded"}),
+        ({"Due": (at(1), at(31)), "Visit": (at(1), at(31))}, set()),
+        ({"Due": (None, None)}, {"Printer jammed", "Mail quota exceeded"}),
+    ],
+)
+def test_date_dynamic_field_ranges(date_fields, actor, ranges, expected):
+    assert titles(actor, dynamic_field_ranges=ranges) == expected
+
+
+def test_date_ranges_skip_fields_of_other_types(tickets, actor):
+    DynamicField.objects.create(
+        name="Room",
+        label="Room",
+        field_type=DynamicField.FieldType.TEXT,
+        object_type=DynamicField.ObjectType.TICKET,
+    )
+    ticket_set_dynamic_field(actor=actor, ticket=tickets["printer"], field="Room", value="B 4.12")
+
+    assert titles(actor, dynamic_field_ranges={"Room": (at(1), None)}) == set()
+    assert titles(actor, dynamic_field_ranges={"Unknown": (at(1), None)}) == set()
+
+
+def test_date_range_must_start_before_it_ends(date_fields, actor):
+    with pytest.raises(InvalidValue):
+        titles(actor, dynamic_field_ranges={"Due": (at(11), at(10))})
+
+
 def test_new_filters_add_no_queries(tickets, actor, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         list(
@@ -125,6 +180,7 @@ def test_new_filters_add_no_queries(tickets, actor, django_assert_max_num_querie
                     title="printer",
                     subject="printer",
                     dynamic_fields={"Room": "4"},
+                    dynamic_field_ranges={"Due": (at(1), at(31))},
                 ),
             )
         )

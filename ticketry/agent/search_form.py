@@ -44,6 +44,7 @@ _TEXT_FIELDS = (
     ("customer_id", gettext_lazy("Customer ID"), ""),
 )
 _MULTI_FIELDS = ("queue", "state", "state_type", "priority", "type", "lock", "owner", "responsible")
+_DATE_TYPES = (DynamicField.FieldType.DATE, DynamicField.FieldType.DATETIME)
 
 
 def _date_input() -> forms.DateInput:
@@ -125,11 +126,15 @@ class TicketSearchForm(forms.Form):
                     label=label, required=False, widget=_date_input()
                 )
         self.dynamic_field_names: list[str] = []
+        # Date and date/time fields are searched by ranges, as in OTRS.
+        self.dynamic_range_names: list[str] = []
         for definition in DynamicField.objects.filter(
             object_type=DynamicField.ObjectType.TICKET, valid=Validity.VALID
         ):
-            field = _dynamic_field(definition)
-            if field is not None:
+            if definition.field_type in _DATE_TYPES:
+                self.fields.update(_dynamic_range(definition))
+                self.dynamic_range_names.append(definition.name)
+            elif (field := _dynamic_field(definition)) is not None:
                 self.fields[DYNAMIC_FIELD_PREFIX + definition.name] = field
                 self.dynamic_field_names.append(definition.name)
 
@@ -148,15 +153,23 @@ class TicketSearchForm(forms.Form):
 
     @property
     def date_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"{prefix}_from"], self[f"{prefix}_to"]) for prefix, *_labels in DATE_RANGES]
+        return [self._range_fields(prefix) for prefix, *_labels in DATE_RANGES]
 
     @property
     def dynamic_fields(self) -> list[forms.BoundField]:
         return [self[DYNAMIC_FIELD_PREFIX + name] for name in self.dynamic_field_names]
 
+    @property
+    def dynamic_date_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [
+            self._range_fields(DYNAMIC_FIELD_PREFIX + name) for name in self.dynamic_range_names
+        ]
+
     def clean(self) -> dict:
         cleaned = super().clean()
-        for prefix, *_labels in DATE_RANGES:
+        prefixes = [prefix for prefix, *_labels in DATE_RANGES]
+        prefixes += [DYNAMIC_FIELD_PREFIX + name for name in self.dynamic_range_names]
+        for prefix in prefixes:
             start, end = cleaned.get(f"{prefix}_from"), cleaned.get(f"{prefix}_to")
             if start and end and start > end:
                 self.add_error(f"{prefix}_to", _("The end must not be before the start."))
@@ -168,9 +181,10 @@ class TicketSearchForm(forms.Form):
         data = self.cleaned_data
         times: dict[str, datetime | None] = {}
         for prefix, *_labels in DATE_RANGES:
-            start, end = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")
-            times[f"{prefix}_after"] = _day_start(start) if start else None
-            times[f"{prefix}_before"] = _day_start(end + timedelta(days=1)) if end else None
+            times[f"{prefix}_after"], times[f"{prefix}_before"] = self._moments(prefix)
+        ranges = {
+            name: self._moments(DYNAMIC_FIELD_PREFIX + name) for name in self.dynamic_range_names
+        }
         return TicketQuery(
             **{name: data.get(name, "") for name, _label, _help in _TEXT_FIELDS},
             queue_ids=data.get("queue", []),
@@ -186,12 +200,27 @@ class TicketSearchForm(forms.Form):
                 for name in self.dynamic_field_names
                 if data.get(DYNAMIC_FIELD_PREFIX + name)
             },
+            dynamic_field_ranges={
+                name: moments for name, moments in ranges.items() if any(moments)
+            },
             **times,
         )
 
     def query_string(self) -> str:
         """The form's non-empty parameters as typed, for profiles, export and paging links."""
         return search_parameters(self.data, self.fields)
+
+    def _range_fields(self, prefix: str) -> tuple[forms.BoundField, forms.BoundField]:
+        return self[f"{prefix}_from"], self[f"{prefix}_to"]
+
+    def _moments(self, prefix: str) -> tuple[datetime | None, datetime | None]:
+        """The days of range `prefix` as [after, before): from the start of the first day to
+        the start of the day after the last."""
+        start, end = self.cleaned_data.get(f"{prefix}_from"), self.cleaned_data.get(f"{prefix}_to")
+        return (
+            _day_start(start) if start else None,
+            _day_start(end + timedelta(days=1)) if end else None,
+        )
 
 
 def search_parameters(data: QueryDict | dict, names: Iterable[str]) -> str:
@@ -233,8 +262,19 @@ def _dynamic_field(definition: DynamicField) -> forms.Field | None:
             required=False,
             choices=[("", _("any")), ("1", _("checked")), ("0", _("not checked"))],
         )
-    # Date fields are searched by ranges in OTRS; not offered here.
     return None
+
+
+def _dynamic_range(definition: DynamicField) -> dict[str, forms.DateField]:
+    """The "from" and "to" days of a date field, by parameter name, labelled like the
+    ticket's own ranges ("Created from", "Created until")."""
+    labels = {"from": _("%(field)s from"), "to": _("%(field)s until")}
+    return {
+        f"{DYNAMIC_FIELD_PREFIX}{definition.name}_{suffix}": forms.DateField(
+            label=label % {"field": definition.label}, required=False, widget=_date_input()
+        )
+        for suffix, label in labels.items()
+    }
 
 
 def _day_start(day: date) -> datetime:

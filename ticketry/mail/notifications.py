@@ -138,41 +138,41 @@ KINDS = {
 
 @subscribe(TicketCreated, durable=True)
 def _ticket_created(event: TicketCreated) -> None:
-    _queue(NEW_TICKET, event, my_queue_agents(event.queue_id), article_id=event.article_id)
+    _enqueue(NEW_TICKET, event, my_queue_agents(event.queue_id), article_id=event.article_id)
 
 
 @subscribe(ArticleCreated, durable=True)
 def _article_created(event: ArticleCreated) -> None:
     # Who hears of a follow-up or a note depends on the ticket: the task finds out.
     if event.history_type == "FollowUp":
-        _queue(FOLLOW_UP_UNLOCKED, event, None, article_id=event.article_id)
+        _enqueue(FOLLOW_UP_UNLOCKED, event, None, article_id=event.article_id)
     elif event.history_type == "AddNote":
-        _queue(NOTE, event, None, article_id=event.article_id)
+        _enqueue(NOTE, event, None, article_id=event.article_id)
 
 
 @subscribe(TicketMoved, durable=True)
 def _ticket_moved(event: TicketMoved) -> None:
-    _queue(MOVE, event, my_queue_agents(event.new_queue_id))
+    _enqueue(MOVE, event, my_queue_agents(event.new_queue_id))
 
 
 @subscribe(TicketOwnerChanged, durable=True)
 def _owner_changed(event: TicketOwnerChanged) -> None:
-    _queue(OWNER, event, {event.new_owner_id})
+    _enqueue(OWNER, event, {event.new_owner_id})
 
 
 @subscribe(TicketResponsibleChanged, durable=True)
 def _responsible_changed(event: TicketResponsibleChanged) -> None:
-    _queue(RESPONSIBLE, event, {event.new_responsible_id})
+    _enqueue(RESPONSIBLE, event, {event.new_responsible_id})
 
 
 @subscribe(TicketLockChanged, durable=True)
 def _lock_changed(event: TicketLockChanged) -> None:
     # OTRS tells the owner of every unlock they did not do themselves, not only of timeouts.
     if not event.locked:
-        _queue(LOCK_TIMEOUT, event, {event.owner_id})
+        _enqueue(LOCK_TIMEOUT, event, {event.owner_id})
 
 
-def _queue(
+def _enqueue(
     kind: Notification,
     event: TicketEvent,
     agent_ids: Iterable[int] | None,
@@ -284,6 +284,7 @@ def notify(
                     auto_response=True,
                 )
         except InvalidValue as error:
+            # An address the mail library refuses must not hold up the others.
             logger.warning("No %s for agent %s: %s", kind.name, agent.login, error)
             continue
         with transaction.atomic():
@@ -355,8 +356,9 @@ def _body(
         _("State: %(state)s, priority: %(priority)s")
         % {"state": _(ticket.state.name), "priority": _(ticket.priority.name)},
     ]
-    if ticket.customer_user_id or ticket.customer_id:
-        lines.append(_("Customer: %(customer)s") % {"customer": ticket.customer_user_id or "-"})
+    customer = ticket.customer_user_id or ticket.customer_id
+    if customer:
+        lines.append(_("Customer: %(customer)s") % {"customer": customer})
     if article is not None:
         sender = article.from_address or by
         lines += ["", _("%(sender)s wrote:") % {"sender": sender}]

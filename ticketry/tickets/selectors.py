@@ -88,6 +88,10 @@ class TicketQuery:
     body: str = ""
     # Ticket dynamic fields by name: select and checkbox values match exactly, text anywhere.
     dynamic_fields: Mapping[str, str] = field(default_factory=dict)
+    # Ticket date and date/time dynamic fields by name: (after, before), either end open.
+    dynamic_field_ranges: Mapping[str, tuple[datetime | None, datetime | None]] = field(
+        default_factory=dict
+    )
 
 
 @contextmanager
@@ -228,6 +232,7 @@ def ticket_search(actor: Actor, query: TicketQuery) -> TicketSearch:
         (query.changed_after, query.changed_before),
         (query.closed_after, query.closed_before),
         (query.pending_after, query.pending_before),
+        *query.dynamic_field_ranges.values(),
     ):
         if after and before and after >= before:
             raise InvalidValue(_("A time range must start before it ends."))
@@ -241,6 +246,9 @@ def ticket_search(actor: Actor, query: TicketQuery) -> TicketSearch:
     for name, value in query.dynamic_fields.items():
         if value not in ("", None):
             tickets = tickets.filter(id__in=_dynamic_field_matches(name, str(value)))
+    for name, (after, before) in query.dynamic_field_ranges.items():
+        if after or before:
+            tickets = tickets.filter(id__in=_dynamic_field_between(name, after, before))
     candidates = tickets
     if query.text.strip():
         tickets = search.filter_fulltext(tickets, query.text)
@@ -303,6 +311,22 @@ def _dynamic_field_matches(name: str, value: str) -> QuerySet:
         field__name=name,
         field__object_type=DynamicField.ObjectType.TICKET,
     ).values("object_id")
+
+
+def _dynamic_field_between(name: str, after: datetime | None, before: datetime | None) -> QuerySet:
+    # Date fields hold the start of their day, date/time fields the moment itself
+    # (services.dynamic_fields): one comparison of moments serves both.
+    kind = DynamicField.FieldType
+    values = DynamicFieldValue.objects.filter(
+        field__name=name,
+        field__object_type=DynamicField.ObjectType.TICKET,
+        field__field_type__in=(kind.DATE, kind.DATETIME),
+    )
+    if after:
+        values = values.filter(value_date__gte=after)
+    if before:
+        values = values.filter(value_date__lt=before)
+    return values.values("object_id")
 
 
 def _closed_between(after: datetime | None, before: datetime | None) -> QuerySet:
