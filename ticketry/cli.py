@@ -3,6 +3,7 @@
 import gc
 import os
 import sys
+from typing import NoReturn
 
 
 def main() -> None:
@@ -16,11 +17,11 @@ def main() -> None:
     execute_from_command_line(argv)
 
 
-def _mail_read(args: list[str]) -> None:
+def _mail_read(args: list[str]) -> NoReturn:
     """An MTA starts `ticketry mail read` once per message, so its start-up is the cost of a
     delivery: set Django up with the cyclic garbage collector paused (it would sweep the
     freshly loaded modules several times, a tenth of the start-up) and skip building every
-    management command's parser. Returns only for options of Django's own command line."""
+    management command's parser."""
     gc.disable()
     import django
 

@@ -113,6 +113,7 @@ def test_mail_read_as_an_mta_starts_it(tmp_path):
     unknown_queue = ticketry("mail", "read", "--queue", "Nowhere", stdin=mail())
     assert unknown_queue.returncode == 64
     assert "Nowhere" in unknown_queue.stderr.decode()
+    assert ticketry("mail", "read", "--bogus", stdin=mail()).returncode == 2
 
 
 def test_mail_parse_prints_json_without_a_database(tmp_path):

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from argparse import ArgumentParser
+from typing import NoReturn
 
 from django.db import connections
 from django.utils.translation import gettext as _
@@ -66,15 +67,12 @@ def run(options: dict, out) -> int:
     return 0
 
 
-def pipe(args: list[str]) -> None:
+def pipe(args: list[str]) -> NoReturn:
     """`ticketry mail read` as an MTA runs it, without the management command around it:
-    parse `args`, take the message and exit with the status. Returns without doing anything
-    when `args` hold options only Django's command line knows (`--settings`, `--traceback`)."""
+    parse `args`, take the message and exit with the status."""
     parser = ArgumentParser(prog="ticketry mail read", description=str(SUBCOMMANDS["read"]))
     configure(parser)
-    options, unknown = parser.parse_known_args(args)
-    if unknown:
-        return
+    options = parser.parse_args(args)
     status = run(vars(options), sys.stdout)
     sys.stdout.flush()
     sys.stderr.flush()
