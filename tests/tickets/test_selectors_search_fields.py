@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from ticketry.core import clock
 from ticketry.core.errors import InvalidValue
@@ -184,3 +185,25 @@ def test_new_filters_add_no_queries(tickets, actor, django_assert_max_num_querie
                 ),
             )
         )
+
+
+INDEX_QUERIES = {
+    # Full text (migration 0003) and, on PostgreSQL, `*word*` in titles and subjects (0005).
+    "postgresql": "SELECT indexname FROM pg_indexes WHERE indexname IN "
+    "('search_doc_vector', 'ticket_title_trgm', 'article_subject_trgm')",
+    "sqlite": "SELECT name FROM sqlite_master WHERE name = 'tickets_searchdocument_fts'",
+    "mysql": "SELECT DISTINCT index_name FROM information_schema.statistics "
+    "WHERE table_schema = DATABASE() AND index_name = 'search_doc_content'",
+}
+EXPECTED_INDEXES = {
+    "postgresql": {"search_doc_vector", "ticket_title_trgm", "article_subject_trgm"},
+    "sqlite": {"tickets_searchdocument_fts"},
+    "mysql": {"search_doc_content"},
+}
+
+
+def test_the_search_indexes_of_each_database_exist():
+    with connection.cursor() as cursor:
+        cursor.execute(INDEX_QUERIES[connection.vendor])
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == EXPECTED_INDEXES[connection.vendor]
