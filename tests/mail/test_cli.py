@@ -88,13 +88,13 @@ def test_mail_read_as_an_mta_starts_it(tmp_path):
     env["TICKETRY_DATA_DIR"] = str(tmp_path)
     root = Path(__file__).resolve().parents[2]
 
-    def ticketry(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    def ticketry(*args: str, stdin: bytes = b"", **extra_env: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "ticketry", *args],
             input=stdin,
             capture_output=True,
             cwd=root,
-            env=env,
+            env=env | extra_env,
             timeout=120,
         )
 
@@ -114,6 +114,13 @@ def test_mail_read_as_an_mta_starts_it(tmp_path):
     assert unknown_queue.returncode == 64
     assert "Nowhere" in unknown_queue.stderr.decode()
     assert ticketry("mail", "read", "--bogus", stdin=mail()).returncode == 2
+
+    # No database: the MTA keeps the message and tries again later.
+    away = {"TICKETRY_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}
+    for args in ((), ("--queue", "Raw")):
+        result = ticketry("mail", "read", *args, stdin=mail(), **away)
+        assert result.returncode == 75, result.stderr.decode()
+        assert "Could not store the message" in result.stderr.decode()
 
 
 def test_mail_parse_prints_json_without_a_database(tmp_path):

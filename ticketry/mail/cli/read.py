@@ -42,13 +42,14 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(options: dict, out) -> int:
     raw = sys.stdin.buffer.read()
-    queue = None
-    if options.get("queue"):
-        queue = Queue.objects.filter(name=options["queue"]).first()
-        if queue is None:
-            sys.stderr.write(_("Unknown queue “%(queue)s”.") % {"queue": options["queue"]} + "\n")
-            return 64
     try:
+        queue = None
+        if options.get("queue"):
+            queue = Queue.objects.filter(name=options["queue"]).first()
+            if queue is None:
+                message = _("Unknown queue “%(queue)s”.") % {"queue": options["queue"]}
+                sys.stderr.write(message + "\n")
+                return 64
         delivery = receive(
             raw,
             source=InboundSource.PIPE,
@@ -57,7 +58,7 @@ def run(options: dict, out) -> int:
             envelope_recipient=options.get("recipient") or "",
         )
     except Exception as error:
-        # Not stored: the MTA must keep the message and retry.
+        # Not stored (the database may be away): the MTA must keep the message and retry.
         sys.stderr.write(_("Could not store the message: %(error)s") % {"error": error} + "\n")
         return EX_TEMPFAIL
     if options.get("json"):
