@@ -53,7 +53,7 @@ NOTIFICATIONS = (
     ("new_ticket", gettext_lazy("New ticket in one of my queues")),
     ("follow_up", gettext_lazy("Follow-up on one of my tickets")),
     ("note", gettext_lazy("Note on one of my tickets")),
-    ("lock_timeout", gettext_lazy("Lock timeout of one of my tickets")),
+    ("lock_timeout", gettext_lazy("One of my tickets was unlocked by someone else")),
     ("move", gettext_lazy("Ticket moved into one of my queues")),
     ("owner_responsible", gettext_lazy("I became owner or responsible of a ticket")),
 )
