@@ -168,7 +168,7 @@ def _responsible_changed(event: TicketResponsibleChanged) -> None:
 @subscribe(TicketLockChanged, durable=True)
 def _lock_changed(event: TicketLockChanged) -> None:
     # OTRS tells the owner of every unlock they did not do themselves, not only of timeouts.
-    if not event.locked:
+    if not event.locked and event.announce:
         _enqueue(LOCK_TIMEOUT, event, {event.owner_id})
 
 

@@ -9,6 +9,7 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
+        from . import settings  # noqa: F401  (registers the system settings)
         from .services.lookups import CACHED_MODELS, forget_cached_lookups
 
         for model in CACHED_MODELS:

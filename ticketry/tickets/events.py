@@ -52,6 +52,8 @@ class TicketPriorityChanged(TicketEvent):
 class TicketLockChanged(TicketEvent):
     locked: bool
     owner_id: int
+    # False where OTRS unlocks without a notification (the pending check's auto-close).
+    announce: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

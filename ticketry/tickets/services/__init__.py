@@ -6,6 +6,8 @@ history in OTRS's format and publishes a domain event that handlers see after th
 
 from .articles import ArticleInput, AttachmentInput, article_create, ticket_create
 from .attributes import (
+    close_due_pending_auto,
+    ticket_close_pending_auto,
     ticket_lock,
     ticket_move,
     ticket_set_archived,
@@ -38,8 +40,10 @@ __all__ = [
     "ArticleInput",
     "AttachmentInput",
     "article_create",
+    "close_due_pending_auto",
     "ticket_account_time",
     "ticket_add_history_note",
+    "ticket_close_pending_auto",
     "ticket_create",
     "ticket_link_add",
     "ticket_link_remove",

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.utils.translation import gettext as _
 
 from ticketry.accounts.models import Agent, PermissionType
+from ticketry.core import clock, sysconfig
 from ticketry.core.actor import Actor
-from ticketry.core.errors import Conflict, InvalidValue, PermissionDenied
+from ticketry.core.errors import Conflict, DomainError, InvalidValue, PermissionDenied
 from ticketry.core.events import publish
 
 from .. import events, search
-from ..models import LockType, StateType, Ticket
+from ..models import LockType, State, StateType, Ticket
 from ..permissions import queue_permission, require_queue_permission
 from .articles import customer_history, pending_history
 from .changes import changing, save_ticket, set_lock
@@ -29,6 +31,8 @@ from .lookups import (
     resolve_type,
 )
 from .pending import check_pending_time
+
+logger = logging.getLogger(__name__)
 
 TITLE_HISTORY_LENGTH = 50
 
@@ -64,24 +68,68 @@ def ticket_set_state(
     """Change the state. Pending states need `pending_until`; leaving them clears it.
     Closing unlocks the ticket, as OTRS's close action does."""
     with changing(ticket, actor=actor, permission="state") as t:
-        new = resolve_state(state)
-        if new.type.name in (StateType.MERGED,):
-            raise InvalidValue(_("Use merge to merge a ticket."))
-        check_pending_time(new, pending_until)
-        old = t.state
-        if new.pk != old.pk:
-            t.state = new
-            save_ticket(t, "state", actor=actor)
-            add_history(t, "StateUpdate", history_args(old.name, new.name, ""), actor=actor)
-            publish(
-                events.TicketStateChanged(
-                    ticket_id=t.pk, actor=actor, old_state_id=old.pk, new_state_id=new.pk
-                )
-            )
-        _set_pending_time(t, pending_until if new.is_pending else None, actor=actor)
-        if new.type.name == StateType.CLOSED:
-            set_lock(t, LockType.UNLOCK, actor=actor)
+        _change_state(t, resolve_state(state), pending_until, actor=actor)
     return t
+
+
+def ticket_close_pending_auto(*, ticket: Ticket | int) -> bool:
+    """OTRS's pending check for one ticket: a `pending auto` ticket whose pending time has
+    passed gets the state Ticket::StateAfterPending names for its state, by the system and
+    without telling the owner of the unlock. False if the ticket is not (or no longer) due."""
+    actor = Actor.system()
+    with changing(ticket, actor=actor, permission="state") as t:
+        after = sysconfig.get("Ticket::StateAfterPending").get(t.state.name)
+        due = t.pending_until is not None and t.pending_until <= clock.now()
+        if t.state.type.name != StateType.PENDING_AUTO or not due or not after:
+            return False
+        _change_state(t, resolve_state(after), None, actor=actor, announce_unlock=False)
+    return True
+
+
+def close_due_pending_auto(limit: int = 1000) -> list[int]:
+    """The pending check over every due `pending auto` ticket; returns the ids it closed.
+    A ticket that cannot be changed (a mapping to an unknown state) is logged and left."""
+    due = (
+        Ticket.objects.filter(
+            state__type__name=StateType.PENDING_AUTO, pending_until__lte=clock.now()
+        )
+        .order_by("pending_until", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    closed = []
+    for ticket_id in due:
+        try:
+            if ticket_close_pending_auto(ticket=ticket_id):
+                closed.append(ticket_id)
+        except DomainError as error:
+            logger.warning("Pending check left ticket %s: %s", ticket_id, error)
+    return closed
+
+
+def _change_state(
+    t: Ticket,
+    new: State,
+    pending_until: datetime | None,
+    *,
+    actor: Actor,
+    announce_unlock: bool = True,
+) -> None:
+    if new.type.name in (StateType.MERGED,):
+        raise InvalidValue(_("Use merge to merge a ticket."))
+    check_pending_time(new, pending_until)
+    old = t.state
+    if new.pk != old.pk:
+        t.state = new
+        save_ticket(t, "state", actor=actor)
+        add_history(t, "StateUpdate", history_args(old.name, new.name, ""), actor=actor)
+        publish(
+            events.TicketStateChanged(
+                ticket_id=t.pk, actor=actor, old_state_id=old.pk, new_state_id=new.pk
+            )
+        )
+    _set_pending_time(t, pending_until if new.is_pending else None, actor=actor)
+    if new.type.name == StateType.CLOSED:
+        set_lock(t, LockType.UNLOCK, actor=actor, announce=announce_unlock)
 
 
 def ticket_set_pending_time(

@@ -33,8 +33,9 @@ def save_ticket(ticket: Ticket, *fields: str, actor: Actor) -> None:
     ticket.save(update_fields=[*fields, "changed_at", "changed_by"])
 
 
-def set_lock(ticket: Ticket, lock_id: int, *, actor: Actor) -> bool:
-    """Set the lock state on a locked row; returns whether it changed."""
+def set_lock(ticket: Ticket, lock_id: int, *, actor: Actor, announce: bool = True) -> bool:
+    """Set the lock state on a locked row; returns whether it changed. Without `announce`,
+    nobody is notified of an unlock (OTRS's `Notification => 0`)."""
     if ticket.lock_id == lock_id:
         return False
     ticket.lock_id = lock_id
@@ -55,6 +56,7 @@ def set_lock(ticket: Ticket, lock_id: int, *, actor: Actor) -> bool:
             actor=actor,
             locked=lock_id != LockType.UNLOCK,
             owner_id=ticket.owner_id,
+            announce=announce,
         )
     )
     return True
