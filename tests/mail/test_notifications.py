@@ -6,13 +6,13 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from tests.accounts.factories import AgentFactory, GroupFactory, grant
+from tests.tickets.conftest import customer_mail
 from ticketry.core import sysconfig
 from ticketry.mail.models import OutboundMail
 from ticketry.mail.notifications import send_agent_notification
 from ticketry.mail.outbound import send_due
 from ticketry.tickets.models import Queue, TicketHistory
 from ticketry.tickets.services import (
-    ArticleInput,
     article_create,
     ticket_create,
     ticket_lock,
@@ -46,29 +46,13 @@ def my_queues(agent, *names: str) -> None:
     agent.save()
 
 
-def mail(**overrides) -> ArticleInput:
-    values = {
-        "channel": "Email",
-        "sender_type": "customer",
-        "is_visible_for_customer": True,
-        "from_address": '"John Doe" <jdoe@example.com>',
-        "to_address": "support@example.com",
-        "subject": "Printer on fire",
-        "body": "The printer in room 4 is smoking.",
-        "history_type": "EmailCustomer",
-        "history_comment": "%%",
-    }
-    values.update(overrides)
-    return ArticleInput(**values)
-
-
 def new_ticket(actor, **overrides):
     values = {
         "actor": actor,
         "title": "Printer on fire",
         "queue": "Raw",
         "customer_user": "jdoe",
-        "article": mail(),
+        "article": customer_mail(),
     }
     values.update(overrides)
     return ticket_create(**values)
@@ -150,7 +134,7 @@ def test_a_follow_up_goes_to_owner_and_watchers_or_with_a_lock_also_the_responsi
     run_notifications()
     OutboundMail.objects.all().delete()
 
-    follow_up = mail(subject="Still smoking", history_type="FollowUp")
+    follow_up = customer_mail(subject="Still smoking", history_type="FollowUp")
     article_create(actor=system_actor, ticket=ticket, article=follow_up)
     assert run_notifications() == [["alice", "bob"]]
 
@@ -170,7 +154,7 @@ def test_only_the_owner_hears_of_a_follow_up_when_so_configured(alice, bob, cust
     ticket = new_ticket(system_actor, owner=alice.pk)
     run_notifications()
 
-    follow_up = mail(history_type="FollowUp")
+    follow_up = customer_mail(history_type="FollowUp")
     article_create(actor=system_actor, ticket=ticket, article=follow_up)
 
     assert run_notifications() == [["alice"]]
@@ -183,7 +167,7 @@ def test_notes_owner_responsible_move_and_unlock(alice, bob, customer, system_ac
 
     ticket_set_owner(actor=alice.actor, ticket=ticket, owner=bob.pk)
     ticket_set_responsible(actor=alice.actor, ticket=ticket, responsible=bob.pk)
-    note = mail(
+    note = customer_mail(
         channel="Internal",
         sender_type="agent",
         is_visible_for_customer=False,
