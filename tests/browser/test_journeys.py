@@ -44,6 +44,7 @@ def test_a_mail_arrives_and_is_answered_and_closed(
     new_tickets.get_by_role("link", name=re.compile(r"^\d+$")).first.click()
     ticket = Ticket.objects.get(title="The printer in room 4 is smoking")
     expect(page.get_by_role("heading", level=1)).to_contain_text("The printer in room 4")
+    expect(page.locator("article.article-unseen")).to_have_count(1)
 
     page.get_by_role("button", name="Lock", exact=True).click()
     expect(page.get_by_text("locked", exact=False).first).to_be_visible()
@@ -61,6 +62,8 @@ def test_a_mail_arrives_and_is_answered_and_closed(
     page.get_by_role("button", name="Send").click()
 
     expect(page.get_by_role("status")).to_contain_text("queued for sending")
+    # Seen once, and the agent's own answer is no news to them.
+    expect(page.locator("article.article-unseen")).to_have_count(0)
     ticket.refresh_from_db()
     assert ticket.state.name == "closed successful"
     reply = ticket.articles.order_by("-id").first()
