@@ -10,7 +10,7 @@ from tests.tickets.conftest import customer_mail
 from ticketry.core import sysconfig
 from ticketry.mail.models import OutboundMail
 from ticketry.mail.notifications import send_agent_notification
-from ticketry.mail.outbound import send_due
+from ticketry.mail.outbound import send_due, send_email_article
 from ticketry.tickets.models import Queue, TicketHistory
 from ticketry.tickets.services import (
     article_create,
@@ -213,3 +213,37 @@ def test_a_notification_reaches_the_smtp_server(alice, bob, customer, smtp_serve
     assert received.rcpt_tos == ["bob@example.com"]
     assert received.mail_from == "ticketry@localhost"
     assert "You are the owner" in received.message["Subject"]
+
+
+def test_a_mail_given_up_on_is_reported_to_owner_responsible_and_admins(
+    alice, bob, customer, smtp_server, settings, users_group
+):
+    carol = AgentFactory(login="carol")
+    grant(carol, GroupFactory(name="admin"), "rw")
+    grant(carol, users_group, "ro")
+    stranger = AgentFactory(login="dave")
+    grant(stranger, GroupFactory(name="admin"), "rw")
+    settings.MAIL_TRANSPORT_URL = smtp_server.url()
+    ticket = new_ticket(alice.actor, owner=alice.pk, responsible=bob.pk)
+    send_email_article(
+        actor=alice.actor,
+        ticket=ticket,
+        to="John Doe <jdoe@example.com>",
+        subject="Your printer",
+        body="We are on our way.\n",
+    )
+    smtp_server.answer_data("550 5.7.1 Message rejected as spam")
+
+    [outcome] = send_due().failed
+    assert outcome.error == "550 5.7.1 Message rejected as spam"
+
+    # Also the agent who wrote it; not an administrator who may not read the ticket.
+    assert run_notifications() == [["alice", "bob", "carol"]]
+    [message] = mail_to(carol)
+    assert message["Subject"].endswith("Mail not delivered: Printer on fire")
+    body = message.get_content()
+    assert "A mail of the ticket could not be delivered: 550 5.7.1 Message rejected" in body
+    assert "> We are on our way." in body
+    # A notification that fails in turn reports nothing (no loop).
+    assert len(send_due().failed) == 3
+    assert run_notifications() == []

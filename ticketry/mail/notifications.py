@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django_tasks import task
 
 from ticketry.accounts.models import Agent, PermissionType
+from ticketry.accounts.permissions import agent_ids_with_group_permission
 from ticketry.core import sysconfig
 from ticketry.core.actor import SYSTEM_AGENT_ID, Actor
 from ticketry.core.errors import InvalidValue
@@ -44,6 +45,7 @@ from ticketry.tickets.permissions import ticket_permission
 from ticketry.tickets.services.history import history_args
 from ticketry.tickets.services.lookups import CACHE_SECONDS, cache_version
 
+from .events import OutboundMailFailed
 from .outbound.compose import compose_message
 from .outbound.queue import enqueue_message
 from .outbound.tasks import send_after_commit
@@ -61,7 +63,7 @@ class Notification:
     `preference` is its key in the agent's notification settings."""
 
     name: str
-    preference: str
+    preference: str  # empty: agents cannot turn it off
     subject: Promise
     sentence: Promise
     quotes_article: bool = False
@@ -120,6 +122,14 @@ LOCK_TIMEOUT = Notification(
     gettext_lazy("Your ticket is no longer locked: %(agent)s unlocked it."),
 )
 
+DELIVERY_FAILURE = Notification(
+    gettext_noop("Ticket email delivery failure notification"),
+    "",
+    gettext_lazy("Mail not delivered"),
+    gettext_lazy("A mail of the ticket could not be delivered: %(detail)s"),
+    quotes_article=True,
+)
+
 
 KINDS = {
     kind.name: kind
@@ -132,6 +142,7 @@ KINDS = {
         OWNER,
         RESPONSIBLE,
         LOCK_TIMEOUT,
+        DELIVERY_FAILURE,
     )
 }
 
@@ -172,6 +183,17 @@ def _lock_changed(event: TicketLockChanged) -> None:
         _enqueue(LOCK_TIMEOUT, event, {event.owner_id})
 
 
+@subscribe(OutboundMailFailed, durable=True)
+def _delivery_failed(event: OutboundMailFailed) -> None:
+    send_agent_notification.enqueue(
+        DELIVERY_FAILURE.name,
+        event.ticket_id,
+        by_agent_id=None,
+        article_id=event.article_id,
+        detail=event.error,
+    )
+
+
 def _enqueue(
     kind: Notification,
     event: TicketEvent,
@@ -205,6 +227,7 @@ def send_agent_notification(
     by_customer: str = "",
     article_id: int | None = None,
     agent_ids: list[int] | None = None,
+    detail: str = "",
 ) -> list[str]:
     """Send a notification queued by a change; returns the logins of the agents told."""
     ticket = (
@@ -218,13 +241,15 @@ def send_agent_notification(
     if agent_ids is None:
         kind, agent_ids = _recipients(kind, ticket)
     cause = Cause(agent_id=by_agent_id, customer=by_customer)
-    return [
-        agent.login for agent in notify(kind, ticket, agent_ids, cause=cause, article_id=article_id)
-    ]
+    told = notify(kind, ticket, agent_ids, cause=cause, article_id=article_id, detail=detail)
+    return [agent.login for agent in told]
 
 
 def _recipients(kind: Notification, ticket: Ticket) -> tuple[Notification, set[int]]:
-    """OTRS's recipients of a follow-up or a note, by the ticket as it is now."""
+    """OTRS's recipients of a follow-up, a note or a failed mail, by the ticket as it is now."""
+    if kind is DELIVERY_FAILURE:
+        admins = agent_ids_with_group_permission("admin", PermissionType.RW)
+        return kind, {ticket.owner_id, ticket.responsible_id, *admins}
     watchers = set(Watcher.objects.filter(ticket=ticket).values_list("agent_id", flat=True))
     if kind is NOTE:
         return kind, {ticket.owner_id, ticket.responsible_id, *watchers}
@@ -258,6 +283,7 @@ def notify(
     *,
     cause: Cause,
     article_id: int | None = None,
+    detail: str = "",
 ) -> list[Agent]:
     """Queue the mail of `kind` to each of the agents who wants it and may read the ticket,
     with a history row each; returns them."""
@@ -280,7 +306,7 @@ def notify(
                     from_address=_sender(),
                     to=formataddr((agent.full_name, agent.email)),
                     subject=subject_build(ticket.tn, f"{kind.subject}: {ticket.title}"),
-                    body=_body(kind, ticket, agent, by=by, article=article),
+                    body=_body(kind, ticket, agent, by=by, article=article, detail=detail),
                     auto_response=True,
                 )
         except InvalidValue as error:
@@ -300,6 +326,8 @@ def notify(
 
 def wants(agent: Agent, kind: Notification) -> bool:
     """Whether the agent left this kind of notification on."""
+    if not kind.preference:
+        return True
     chosen = agent.preferences.get("notifications") or {}
     return bool(chosen.get(kind.preference, True))
 
@@ -339,9 +367,16 @@ def _sender() -> str:
 
 
 def _body(
-    kind: Notification, ticket: Ticket, agent: Agent, *, by: str, article: Article | None
+    kind: Notification,
+    ticket: Ticket,
+    agent: Agent,
+    *,
+    by: str,
+    article: Article | None,
+    detail: str = "",
 ) -> str:
     sentence = str(kind.sentence) % {
+        "detail": detail,
         "agent": by,
         "owner": ticket.owner.full_name,
         "queue": ticket.queue.name,

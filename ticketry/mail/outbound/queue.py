@@ -18,7 +18,9 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from ticketry.core import clock
+from ticketry.core.events import publish
 
+from ..events import OutboundMailFailed
 from ..models import OutboundMail, OutboundStatus
 from .compose import ComposedMail
 from .transports import DeliveryError, Transport, open_transport
@@ -182,6 +184,18 @@ def _failed(mail: OutboundMail, error: str, *, temporary: bool) -> SendOutcome:
             error,
         )
         return SendOutcome(mail.pk, OutboundStatus.QUEUED, recipients, error, next_attempt_at)
-    OutboundMail.objects.filter(pk=mail.pk).update(status=OutboundStatus.FAILED, last_error=error)
+    with transaction.atomic():
+        OutboundMail.objects.filter(pk=mail.pk).update(
+            status=OutboundStatus.FAILED, last_error=error
+        )
+        if mail.article_id and mail.ticket_id:
+            publish(
+                OutboundMailFailed(
+                    outbound_id=mail.pk,
+                    ticket_id=mail.ticket_id,
+                    article_id=mail.article_id,
+                    error=error,
+                )
+            )
     logger.error("Outbound mail %s failed after %s attempt(s): %s", mail.pk, mail.attempts, error)
     return SendOutcome(mail.pk, OutboundStatus.FAILED, recipients, error)
