@@ -247,3 +247,12 @@ def test_a_mail_given_up_on_is_reported_to_owner_responsible_and_admins(
     # A notification that fails in turn reports nothing (no loop).
     assert len(send_due().failed) == 3
     assert run_notifications() == []
+
+
+def test_the_systems_changes_carry_the_name_of_its_agent(bob, customer, system_actor):
+    ticket = new_ticket(system_actor)
+    ticket_set_owner(actor=system_actor, ticket=ticket, owner=bob.pk)
+
+    assert run_notifications() == [["bob"]]
+    [message] = mail_to(bob)
+    assert "Admin Ticketry made you the owner of the ticket." in message.get_content()

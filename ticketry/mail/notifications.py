@@ -269,11 +269,12 @@ class Cause:
     customer: str = ""
 
     def name(self) -> str:
-        if self.agent_id is not None:
-            agent = Agent.objects.filter(pk=self.agent_id).first()
-            if agent is not None:
-                return agent.full_name
-        return self.customer or _("the system")
+        """The agent's or customer's name; the system's changes carry the name of its agent
+        (root@localhost), as in OTRS."""
+        if self.customer:
+            return self.customer
+        agent = Agent.objects.filter(pk=self.agent_id or SYSTEM_AGENT_ID).first()
+        return agent.full_name if agent is not None else ""
 
 
 def notify(
