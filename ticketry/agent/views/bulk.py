@@ -16,13 +16,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ticketry.accounts.models import Agent, PermissionType
 from ticketry.agent.access import agent_view
-from ticketry.agent.forms.actions import agent_label
+from ticketry.agent.forms.actions import AgentChoiceField, NameChoiceField
 from ticketry.core.actor import Actor
 from ticketry.core.errors import DomainError
 from ticketry.tickets.models import Priority, State, StateType, Ticket, TicketType
@@ -57,6 +58,13 @@ BULK_STATE_TYPES = (
 )
 
 
+def _unchanged(field_class: type[forms.ModelChoiceField], label: Promise) -> forms.Field:
+    """An optional choice whose empty value leaves the attribute as it is."""
+    return field_class(
+        label=label, queryset=None, required=False, empty_label=gettext_lazy("No change")
+    )
+
+
 class BulkForm(forms.Form):
     """The changes to apply; empty fields change nothing."""
 
@@ -69,18 +77,8 @@ class BulkForm(forms.Form):
             ("unlock", gettext_lazy("Unlock")),
         ],
     )
-    queue = forms.ModelChoiceField(
-        label=gettext_lazy("Move to queue"),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("No change"),
-    )
-    state = forms.ModelChoiceField(
-        label=gettext_lazy("State"),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("No change"),
-    )
+    queue = _unchanged(forms.ModelChoiceField, gettext_lazy("Move to queue"))
+    state = _unchanged(NameChoiceField, gettext_lazy("State"))
     pending_until = forms.DateTimeField(
         label=gettext_lazy("Pending until"),
         required=False,
@@ -92,30 +90,10 @@ class BulkForm(forms.Form):
         label=gettext_lazy("Close (closed successful)"),
         required=False,
     )
-    priority = forms.ModelChoiceField(
-        label=gettext_lazy("Priority"),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("No change"),
-    )
-    owner = forms.ModelChoiceField(
-        label=gettext_lazy("Owner"),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("No change"),
-    )
-    responsible = forms.ModelChoiceField(
-        label=gettext_lazy("Responsible"),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("No change"),
-    )
-    type = forms.ModelChoiceField(
-        label=gettext_lazy("Type"),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("No change"),
-    )
+    priority = _unchanged(NameChoiceField, gettext_lazy("Priority"))
+    owner = _unchanged(AgentChoiceField, gettext_lazy("Owner"))
+    responsible = _unchanged(AgentChoiceField, gettext_lazy("Responsible"))
+    type = _unchanged(NameChoiceField, gettext_lazy("Type"))
     note_subject = forms.CharField(
         label=gettext_lazy("Note subject"), required=False, max_length=250
     )
@@ -146,11 +124,6 @@ class BulkForm(forms.Form):
         self.fields["owner"].queryset = Agent.objects.valid()
         self.fields["responsible"].queryset = Agent.objects.valid()
         self.fields["type"].queryset = TicketType.objects.valid()
-        self.fields["state"].label_from_instance = lambda state: _(state.name)
-        self.fields["priority"].label_from_instance = lambda priority: _(priority.name)
-        self.fields["type"].label_from_instance = lambda ticket_type: _(ticket_type.name)
-        self.fields["owner"].label_from_instance = agent_label
-        self.fields["responsible"].label_from_instance = agent_label
 
     def clean(self) -> dict:
         data = super().clean()

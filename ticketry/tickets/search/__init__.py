@@ -205,9 +205,13 @@ def filter_fulltext(queryset: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
     terms = parse_query(text)
     if not terms:
         return queryset.none()
-    sql, params = _backend(queryset.db).match_sql(
-        terms, table=SearchDocument._meta.db_table, connection=connections[queryset.db]
+    connection = connections[queryset.db]
+    table = SearchDocument._meta.db_table
+    condition, params = _backend(queryset.db).document_condition(
+        terms, table=table, connection=connection
     )
+    qn = connection.ops.quote_name
+    sql = f"SELECT {qn('ticket_id')} FROM {qn(table)} WHERE {condition}"
     return queryset.filter(id__in=RawSQL(sql, params))
 
 

@@ -82,13 +82,5 @@ def document_condition(
     return "(" + " AND ".join(conditions) + ")", params
 
 
-def match_sql(
-    terms: Sequence[Term], *, table: str, connection: BaseDatabaseWrapper
-) -> tuple[str, list]:
-    qn = connection.ops.quote_name
-    condition, params = document_condition(terms, table=table, connection=connection)
-    return f"SELECT {qn('ticket_id')} FROM {qn(table)} WHERE {condition}", params
-
-
 def rebuild(*, table: str, connection: BaseDatabaseWrapper) -> None:
     """Nothing to do: InnoDB updates the FULLTEXT index on commit."""

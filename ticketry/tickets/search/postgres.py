@@ -35,13 +35,5 @@ def document_condition(
     return f"{qn(table)}.{qn(VECTOR_COLUMN)} @@ to_tsquery('simple', %s)", [tsquery(terms)]
 
 
-def match_sql(
-    terms: Sequence[Term], *, table: str, connection: BaseDatabaseWrapper
-) -> tuple[str, list]:
-    qn = connection.ops.quote_name
-    condition, params = document_condition(terms, table=table, connection=connection)
-    return f"SELECT {qn('ticket_id')} FROM {qn(table)} WHERE {condition}", params
-
-
 def rebuild(*, table: str, connection: BaseDatabaseWrapper) -> None:
     """Nothing to do: the generated column follows every write."""

@@ -33,14 +33,6 @@ def document_condition(
     return condition, [fts_query(terms)]
 
 
-def match_sql(
-    terms: Sequence[Term], *, table: str, connection: BaseDatabaseWrapper
-) -> tuple[str, list]:
-    qn = connection.ops.quote_name
-    condition, params = document_condition(terms, table=table, connection=connection)
-    return f"SELECT {qn('ticket_id')} FROM {qn(table)} WHERE {condition}", params
-
-
 def rebuild(*, table: str, connection: BaseDatabaseWrapper) -> None:
     """Rebuild the FTS5 index from the documents table (repairs any drift)."""
     fts = connection.ops.quote_name(fts_table(table))
