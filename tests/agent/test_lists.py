@@ -144,7 +144,8 @@ def test_my_queues_come_from_the_preference(agent_client, make_ticket, agent):
     url = reverse("agent:queue_view")
 
     nothing_chosen = agent_client.get(url)
-    assert nothing_chosen.context["ticket_list"].total == 0
+    assert nothing_chosen.context["ticket_list"].total == 2
+    assert nothing_chosen.context["my_queues_count"] == 2
     assert "You have not chosen your queues yet" in nothing_chosen.content.decode()
 
     agent.preferences = {"my_queue_ids": [_queue_id("Misc")]}
@@ -154,6 +155,23 @@ def test_my_queues_come_from_the_preference(agent_client, make_ticket, agent):
     assert response.context["heading"] == "My queues"
     assert [row.ticket.title for row in response.context["ticket_list"].rows] == ["in misc"]
     assert response.context["my_queues_count"] == 1
+
+
+def test_my_queues_without_a_choice_show_every_queue_the_agent_may_see(
+    agent_client, make_ticket, agent, secret_ticket
+):
+    make_ticket(title="in raw")
+    make_ticket(title="in misc", queue="Misc")
+    # A chosen queue the agent may no longer see counts as no choice.
+    agent.preferences = {"my_queue_ids": [secret_ticket.queue_id]}
+    agent.save(update_fields=["preferences"])
+
+    response = agent_client.get(reverse("agent:queue_view"))
+
+    titles = {row.ticket.title for row in response.context["ticket_list"].rows}
+    assert titles == {"in raw", "in misc"}
+    assert response.context["my_queues_count"] == 2
+    assert "You have not chosen your queues yet" in response.content.decode()
 
 
 def test_queue_the_agent_may_not_see_is_not_found(agent_client, secret_ticket):

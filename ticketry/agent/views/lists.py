@@ -158,6 +158,9 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         .annotate(count=Count("*"))
         .values_list("queue_id", "count")
     )
+    # As OTRS: without chosen queues, "My queues" are all the queues the agent may see.
+    chosen_ids = _my_queue_ids(request, visible_ids)
+    my_ids = chosen_ids or list(visible_ids)
     selected_id = None
     requested = request.GET.get("queue")
     if requested is not None:
@@ -168,10 +171,9 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         tickets = open_tickets.filter(queue_id=selected_id)
         heading = _("Queue %(queue)s") % {"queue": selected.name}
     else:
-        my_ids = _my_queue_ids(request, visible_ids)
-        tickets = open_tickets.filter(queue_id__in=my_ids)
+        tickets = open_tickets.filter(queue_id__in=chosen_ids) if chosen_ids else open_tickets
         heading = _("My queues")
-    my_queues_count = sum(counts.get(pk, 0) for pk in _my_queue_ids(request, visible_ids))
+    my_queues_count = sum(counts.get(pk, 0) for pk in my_ids)
     tickets, tabs, total = _tabbed(
         request,
         tickets,
@@ -192,7 +194,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         queue_tree=_queue_tree(queues, counts, selected_id),
         my_queues_selected=selected_id is None,
         my_queues_count=my_queues_count,
-        has_my_queues=bool(request.user.preferences.get("my_queue_ids")),
+        has_my_queues=bool(chosen_ids),
     )
 
 
