@@ -1,11 +1,13 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from ticketry.agent.history_text import history_text, parse_history_args
-from ticketry.tickets.models import TicketHistory
+from ticketry.agent.history_text import history_text, history_type_label, parse_history_args
+from ticketry.tickets.models import HistoryType, TicketHistory
 from ticketry.tickets.services import (
     ArticleInput,
     article_create,
@@ -108,6 +110,30 @@ def test_history_sentences(history_type, name, text):
         assert history_text(history_type, name) == text
 
 
+def test_every_history_type_has_a_name_in_words_in_english_and_german():
+    types = list(HistoryType.objects.values_list("name", flat=True))
+
+    with translation.override("en"):
+        english = {name: history_type_label(name) for name in types}
+    with translation.override("de"):
+        german = {name: history_type_label(name) for name in types}
+
+    assert len(types) == 51
+    # A raw name is the type itself or one of OTRS's CamelCase words.
+    raw = [
+        name for name in types if re.search(r"[a-z][A-Z]", english[name]) or english[name] == name
+    ]
+    assert not raw
+    untranslated = [name for name in types if german[name] == english[name]]
+    assert not untranslated
+    assert english["NewTicket"] == "New ticket"
+    assert german["StateUpdate"] == "Status geändert"
+
+
+def test_history_types_added_later_show_their_name():
+    assert history_type_label("SomethingNew") == "SomethingNew"
+
+
 def test_short_argument_lists_do_not_break_the_sentence():
     assert history_text("Move", "%%Misc") == "Changed queue from “” to “Misc”."
     assert parse_history_args("plain comment") == ["plain comment"]
@@ -147,6 +173,8 @@ def test_history_screen_lists_every_change(agent_client, agent, make_ticket):
     ):
         assert sentence.replace("“", "&ldquo;") in page or sentence in page, sentence
     assert '<th scope="col">' in page
+    assert "<td>New ticket</td>" in page and "<td>State changed</td>" in page
+    assert "NewTicket" not in page and "StateUpdate" not in page
     assert "Alice Adams" in page
     assert f"#article-{note.pk}" in page
     texts = [line.text for line in response.context["lines"]]

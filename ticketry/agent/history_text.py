@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 Args = Sequence[str]
 
@@ -23,6 +23,12 @@ def parse_history_args(name: str) -> list[str]:
     if not name.startswith("%%"):
         return [name]
     return name.split("%%")[1:]
+
+
+def history_type_label(history_type: str) -> str:
+    """The history type in words, translated; the name itself for a type added later."""
+    label = HISTORY_TYPE_LABELS.get(history_type)
+    return str(label) if label is not None else history_type
 
 
 def history_text(history_type: str, name: str) -> str:
@@ -247,4 +253,64 @@ _FORMATTERS: dict[str, Callable[[Args], str]] = {
     "EscalationSolutionTimeNotifyBefore": _fixed(
         gettext_lazy("Escalation solution time forewarned.")
     ),
+}
+
+
+# The Action column of the history screen: OTRS's 51 history types in words.
+HISTORY_TYPE_LABELS: dict[str, Promise] = {
+    "NewTicket": pgettext_lazy("history type", "New ticket"),
+    "FollowUp": pgettext_lazy("history type", "Follow-up"),
+    "SendAutoReject": pgettext_lazy("history type", "Auto reject sent"),
+    "SendAutoReply": pgettext_lazy("history type", "Auto reply sent"),
+    "SendAutoFollowUp": pgettext_lazy("history type", "Auto follow-up sent"),
+    "Forward": pgettext_lazy("history type", "Forwarded"),
+    "Bounce": pgettext_lazy("history type", "Bounced"),
+    "SendAnswer": pgettext_lazy("history type", "Answer sent"),
+    "SendAgentNotification": pgettext_lazy("history type", "Agent notification sent"),
+    "SendCustomerNotification": pgettext_lazy("history type", "Customer notification sent"),
+    "EmailAgent": pgettext_lazy("history type", "Email to customer"),
+    "EmailCustomer": pgettext_lazy("history type", "Email from customer"),
+    "PhoneCallAgent": pgettext_lazy("history type", "Phone call to customer"),
+    "PhoneCallCustomer": pgettext_lazy("history type", "Phone call from customer"),
+    "AddNote": pgettext_lazy("history type", "Note added"),
+    "Move": pgettext_lazy("history type", "Moved"),
+    "Lock": pgettext_lazy("history type", "Locked"),
+    "Unlock": pgettext_lazy("history type", "Unlocked"),
+    "Remove": pgettext_lazy("history type", "Removed"),
+    "TimeAccounting": pgettext_lazy("history type", "Time accounted"),
+    "CustomerUpdate": pgettext_lazy("history type", "Customer changed"),
+    "PriorityUpdate": pgettext_lazy("history type", "Priority changed"),
+    "OwnerUpdate": pgettext_lazy("history type", "Owner changed"),
+    "LoopProtection": pgettext_lazy("history type", "Loop protection"),
+    "Misc": pgettext_lazy("history type", "Miscellaneous"),
+    "SetPendingTime": pgettext_lazy("history type", "Pending time set"),
+    "StateUpdate": pgettext_lazy("history type", "State changed"),
+    "TicketDynamicFieldUpdate": pgettext_lazy("history type", "Dynamic field changed"),
+    "WebRequestCustomer": pgettext_lazy("history type", "Web request from customer"),
+    "TicketLinkAdd": pgettext_lazy("history type", "Link added"),
+    "TicketLinkDelete": pgettext_lazy("history type", "Link removed"),
+    "SystemRequest": pgettext_lazy("history type", "System request"),
+    "Merged": pgettext_lazy("history type", "Tickets merged"),
+    "ResponsibleUpdate": pgettext_lazy("history type", "Responsible changed"),
+    "Subscribe": pgettext_lazy("history type", "Watching started"),
+    "Unsubscribe": pgettext_lazy("history type", "Watching stopped"),
+    "TypeUpdate": pgettext_lazy("history type", "Type changed"),
+    "ServiceUpdate": pgettext_lazy("history type", "Service changed"),
+    "SLAUpdate": pgettext_lazy("history type", "SLA changed"),
+    "ArchiveFlagUpdate": pgettext_lazy("history type", "Archive flag changed"),
+    "EscalationSolutionTimeStop": pgettext_lazy("history type", "Solution time stopped"),
+    "EscalationResponseTimeStart": pgettext_lazy("history type", "Response time started"),
+    "EscalationUpdateTimeStart": pgettext_lazy("history type", "Update time started"),
+    "EscalationSolutionTimeStart": pgettext_lazy("history type", "Solution time started"),
+    "EscalationResponseTimeNotifyBefore": pgettext_lazy(
+        "history type", "Response time forewarning"
+    ),
+    "EscalationUpdateTimeNotifyBefore": pgettext_lazy("history type", "Update time forewarning"),
+    "EscalationSolutionTimeNotifyBefore": pgettext_lazy(
+        "history type", "Solution time forewarning"
+    ),
+    "EscalationResponseTimeStop": pgettext_lazy("history type", "Response time stopped"),
+    "EscalationUpdateTimeStop": pgettext_lazy("history type", "Update time stopped"),
+    "TitleUpdate": pgettext_lazy("history type", "Title changed"),
+    "EmailResend": pgettext_lazy("history type", "Email resent"),
 }

@@ -33,7 +33,7 @@ from ticketry.tickets.models import (
 from ticketry.tickets.permissions import visible_tickets
 from ticketry.tickets.seen import SEEN, unseen_articles
 
-from .history_text import history_text
+from .history_text import history_text, history_type_label
 
 ARTICLE_PAGE_SIZE = 30
 OLDEST_FIRST = "asc"
@@ -134,6 +134,7 @@ class TicketFacts:
 @dataclass(frozen=True)
 class HistoryLine:
     entry: TicketHistory
+    action: str
     text: str
 
 
@@ -337,7 +338,11 @@ def history_lines(ticket: Ticket) -> list[HistoryLine]:
         .order_by("created_at", "id")
     )
     return [
-        HistoryLine(entry=entry, text=history_text(entry.history_type.name, entry.name))
+        HistoryLine(
+            entry=entry,
+            action=history_type_label(entry.history_type.name),
+            text=history_text(entry.history_type.name, entry.name),
+        )
         for entry in entries
     ]
 
