@@ -74,7 +74,7 @@ CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     # Admin modules are found when the URLs load (ticketry.urls), not by every command.
-    "django.contrib.admin.apps.SimpleAdminConfig",
+    "ticketry.agent.admin_config.TicketryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -217,9 +217,9 @@ def test_dashboard_query_count_does_not_grow_with_the_tickets(agent_client, make
 
     assert len(_widgets(response)["locked"].rows) == 10
     assert len(many.captured_queries) == len(few.captured_queries)
-    # Session, agent, the agent's groups, the states, one count for all widgets, a page per
-    # widget, the queues of the rows.
-    expected = 4 + 1 + 1 + len(_widgets(response)) + 1 + PLANNER_SETTINGS
+    # Session, agent, the agent's two-factor devices, the agent's groups, the states, one
+    # count for all widgets, a page per widget, the queues of the rows.
+    expected = 5 + 1 + 1 + len(_widgets(response)) + 1 + PLANNER_SETTINGS
     assert len(many.captured_queries) == expected
 
 
@@ -234,4 +234,4 @@ def test_hidden_widgets_cost_no_queries(agent_client, agent):
 
     assert list(_widgets(response)) == ["watched", "responsible"]
     # As above; no rows, so no queues to read.
-    assert len(queries.captured_queries) == 4 + 1 + 1 + 2 + PLANNER_SETTINGS
+    assert len(queries.captured_queries) == 5 + 1 + 1 + 2 + PLANNER_SETTINGS

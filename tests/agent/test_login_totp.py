@@ -27,6 +27,15 @@ def device(agent) -> TOTPDevice:
     return TOTPDevice.objects.create(user=agent, name="Ticketry", confirmed=True)
 
 
+@pytest.fixture
+def verified_client(agent_client, device):
+    """Alice's session, verified by her device as the login does it."""
+    session = agent_client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return agent_client
+
+
 def log_in(client, **data):
     return client.post(reverse("agent:login"), {"username": "alice", **data})
 
@@ -65,21 +74,21 @@ def test_set_up_shows_a_qr_code_and_the_secret_then_confirms(agent_client, agent
     assert "Two-factor login is on." in preferences
 
 
-def test_remove_needs_the_password(agent_client, device):
-    page = agent_client.get(SETUP)
+def test_remove_needs_the_password(verified_client, device):
+    page = verified_client.get(SETUP)
     assert 'value="remove"' in page.content.decode()
 
-    wrong = agent_client.post(SETUP, {"action": "remove", "password": "wrong"})
+    wrong = verified_client.post(SETUP, {"action": "remove", "password": "wrong"})
     assert "Your password was entered incorrectly." in wrong.content.decode()
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
 
-    removed = agent_client.post(SETUP, {"action": "remove", "password": "secret-pass-123"})
+    removed = verified_client.post(SETUP, {"action": "remove", "password": "secret-pass-123"})
     assert removed["Location"] == reverse("agent:preferences")
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
 
 
-def test_starting_again_while_on_is_refused(agent_client, device):
-    response = agent_client.post(SETUP, {"action": "start"}, follow=True)
+def test_starting_again_while_on_is_refused(verified_client, device):
+    response = verified_client.post(SETUP, {"action": "start"}, follow=True)
 
     assert response.redirect_chain == [(SETUP, 302)]
     assert "Two-factor authentication is already on." in response.content.decode()

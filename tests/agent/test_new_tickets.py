@@ -288,7 +288,7 @@ def test_autocomplete_lists_at_most_ten_and_needs_two_characters(
             last_name=str(number),
         )
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         listed = agent_client.get(AUTOCOMPLETE, {"term": "user"}).content.decode()
     short = agent_client.get(AUTOCOMPLETE, {"term": "u"}).content.decode()
 

@@ -90,7 +90,7 @@ def test_the_document_has_the_facts_and_every_article_oldest_first(
         "<dd>Raw</dd>",
         "<dd>new</dd>",
         "<dd>3 normal</dd>",
-        "<dd>unlock</dd>",
+        "<dd>unlocked</dd>",
         "<dd>Alice Adams (alice)</dd>",
         "<dd>Unclassified</dd>",
         "John Doe (jdoe)",
@@ -186,7 +186,7 @@ def test_the_pdf_reads_a_fixed_number_of_queries(
     add_articles(agent, ticket, count)
     agent_client.get(pdf_url(ticket))
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = agent_client.get(pdf_url(ticket))
 
     assert response.status_code == 200

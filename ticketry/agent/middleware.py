@@ -1,4 +1,5 @@
-"""Per-request set-up for signed-in agents: idle sessions end, language and time zone apply."""
+"""Per-request set-up for signed-in agents: idle sessions and sessions without the second
+factor their agent turned on end, language and time zone apply."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+
+from ticketry.accounts.two_factor import lacks_second_factor
 
 LAST_SEEN_KEY = "ticketry_last_seen"
 # Writing the session on every request would cost a write per click; a minute is precise enough.
@@ -25,7 +28,9 @@ class AgentSessionMiddleware:
         if user is not None and user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(LAST_SEEN_KEY, now)
-            if now - last_seen > settings.SESSION_IDLE_SECONDS:
+            # Every way in (the agent login, Django's admin, a future one) ends up here, so
+            # a session that skipped the token is refused for the agent pages and the admin.
+            if now - last_seen > settings.SESSION_IDLE_SECONDS or lacks_second_factor(user):
                 logout(request)
             else:
                 if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN_KEY not in request.session:
