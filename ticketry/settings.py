@@ -97,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ticketry.core.security_headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,6 +111,9 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Django's default, spelled out: no address of a ticket leaves for other sites.
+SECURE_REFERRER_POLICY = "same-origin"
 
 ROOT_URLCONF = "ticketry.urls"
 WSGI_APPLICATION = "ticketry.wsgi.application"
