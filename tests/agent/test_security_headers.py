@@ -1,9 +1,13 @@
 """Every response carries the Content-Security-Policy, Referrer-Policy and Permissions-Policy;
 views with a stricter policy of their own keep it."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
+import ticketry
 from tests.accounts.factories import AgentFactory
 from tests.agent.test_zoom import add_articles, html_mail
 from ticketry.agent.views.zoom import ARTICLE_HTML_POLICY, DOWNLOAD_POLICY
@@ -92,3 +96,20 @@ def test_downloads_keep_their_own_stricter_policy(agent_client, agent, make_tick
     )
 
     assert response["Content-Security-Policy"] == DOWNLOAD_POLICY
+
+
+TEMPLATES = sorted(Path(ticketry.__file__).parent.glob("*/templates/**/*.html"))
+# What the policy would block: inline scripts (JSON data blocks are not run), inline event
+# handlers (htmx's hx-on included), javascript: URLs and style attributes.
+BLOCKED = re.compile(
+    r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>"
+    r"|\s(?:on[a-z]+|hx-on[:\w-]*)="
+    r"|javascript:"
+    r"|\sstyle=",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+def test_templates_hold_nothing_the_policy_blocks(template):
+    assert BLOCKED.findall(template.read_text()) == []
