@@ -11,7 +11,7 @@ from tests.tickets.conftest import customer_mail, fulltext_db
 from ticketry.accounts.models import Agent
 from ticketry.core import clock
 from ticketry.core.actor import Actor
-from ticketry.tickets.models import DynamicField, Queue, Ticket
+from ticketry.tickets.models import DynamicField, LockType, Queue, State, Ticket
 from ticketry.tickets.services import ticket_create, ticket_set_dynamic_field
 
 pytestmark = fulltext_db
@@ -97,6 +97,36 @@ def test_quick_search_by_text_lists_results_and_fills_the_form(agent_client, tic
     assert "salary" not in content
     assert response.context["form"]["text"].value() == "printer"
     assert 'value="printer"' in content
+    # The results come first, below the folded form.
+    assert '<details class="search-options">' in content
+    assert content.index('class="search-options"') < content.index('id="search-results"')
+
+
+def test_search_form_is_unfolded_until_something_is_found(agent_client, tickets):
+    empty = agent_client.get(reverse("agent:search")).content.decode()
+    nothing = agent_client.get(search_url(q="nonexistentword")).content.decode()
+
+    assert '<details class="search-options" open>' in empty
+    assert '<details class="search-options" open>' in nothing
+
+
+def test_lock_states_are_offered_in_words_without_the_temporary_lock(agent_client, tickets):
+    def choices(response, field):
+        return [label for _value, label in response.context["form"].fields[field].choices]
+
+    plain = agent_client.get(reverse("agent:search"))
+    asked = agent_client.get(
+        search_url(
+            lock=LockType.TMP_LOCK, state_type="removed", state=State.objects.get(name="removed").pk
+        )
+    )
+
+    assert choices(plain, "lock") == ["unlocked", "locked"]
+    assert "removed" not in choices(plain, "state_type")
+    assert "removed" not in choices(plain, "state")
+    assert choices(asked, "lock") == ["unlocked", "locked", "locked temporarily"]
+    assert "removed" in choices(asked, "state_type") and "removed" in choices(asked, "state")
+    assert "unlock" not in plain.content.decode().replace("unlocked", "")
 
 
 def test_full_search_combines_attributes(agent_client, tickets):

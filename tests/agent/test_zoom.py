@@ -76,6 +76,8 @@ def test_zoom_shows_the_ticket_and_its_customer(agent_client, make_ticket):
         "Printer on fire",
         "Raw",
         "3 normal",
+        "<dd>unlocked</dd>",
+        '<span class="badge">Customer</span>',
         "John Doe",
         "(jdoe)",
         "ACME Corp.",

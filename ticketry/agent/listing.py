@@ -345,7 +345,14 @@ def ticket_list(
                 ("preview", _("Preview")),
             )
         ],
-        state_options=_options(lookups.states.values(), state_ids),
+        state_options=_options(
+            [
+                state
+                for state in lookups.states.values()
+                if state.type.name != StateType.REMOVED or state.pk in state_ids
+            ],
+            state_ids,
+        ),
         priority_options=_options(lookups.priorities.values(), priority_ids),
         kept_params=[
             (name, value)

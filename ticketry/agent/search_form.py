@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from ticketry.accounts.models import Agent
+from ticketry.agent.labels import lock_label
 from ticketry.agent.listing import Catalog
 from ticketry.core.actor import Actor
 from ticketry.core.validity import Validity
-from ticketry.tickets.models import DynamicField, StateType
+from ticketry.tickets.models import DynamicField, LockType, StateType
 from ticketry.tickets.permissions import visible_queues
 from ticketry.tickets.selectors import TicketQuery
 
@@ -106,17 +107,33 @@ class TicketSearchForm(forms.Form):
         self.fields["queue"] = _multi(
             _("Queue"), list(visible_queues(actor).order_by("name").values_list("id", "name"))
         )
-        self.fields["state"] = _multi(_("State"), _names(lookups.states.values()))
+        # OTRS's removed state and temporary lock are offered only to a search that has them
+        # (a saved profile, a bookmark): nobody searches for them otherwise.
+        states = [
+            state
+            for state in lookups.states.values()
+            if state.type.name != StateType.REMOVED or self._asks_for("state", state.pk)
+        ]
+        self.fields["state"] = _multi(_("State"), _names(states))
         self.fields["state_type"] = forms.MultipleChoiceField(
             label=_("State type"),
-            choices=[(name, _(name)) for name in StateType.objects.values_list("name", flat=True)],
+            choices=[
+                (name, _(name))
+                for name in StateType.objects.values_list("name", flat=True)
+                if name != StateType.REMOVED or self._asks_for("state_type", name)
+            ],
             required=False,
             widget=_SelectMultiple(attrs={"size": 6}),
         )
         self.fields["priority"] = _multi(_("Priority"), _names(lookups.priorities.values()))
         self.fields["type"] = _multi(_("Type"), _names(lookups.types.values()))
         self.fields["lock"] = _multi(
-            pgettext("ticket attribute", "Lock"), _names(lookups.locks.values(), valid_only=False)
+            pgettext("ticket attribute", "Lock"),
+            [
+                (lock.pk, lock_label(lock))
+                for lock in sorted(lookups.locks.values(), key=lambda lock: lock.pk)
+                if lock.pk != LockType.TMP_LOCK or self._asks_for("lock", lock.pk)
+            ],
         )
         self.fields["owner"] = _multi(_("Owner"), agents)
         self.fields["responsible"] = _multi(_("Responsible"), agents)
@@ -137,6 +154,15 @@ class TicketSearchForm(forms.Form):
             elif (field := _dynamic_field(definition)) is not None:
                 self.fields[DYNAMIC_FIELD_PREFIX + definition.name] = field
                 self.dynamic_field_names.append(definition.name)
+
+    def _asks_for(self, name: str, value: object) -> bool:
+        if not self.is_bound:
+            return False
+        data = self.data
+        asked = data.getlist(name) if isinstance(data, QueryDict) else data.get(name, [])
+        if isinstance(asked, str):
+            asked = [asked]
+        return str(value) in {str(item) for item in asked}
 
     @property
     def text_fields(self) -> list[forms.BoundField]:
@@ -236,12 +262,12 @@ def search_parameters(data: QueryDict | dict, names: Iterable[str]) -> str:
     return urlencode(pairs)
 
 
-def _names(objects: Iterable, *, valid_only: bool = True) -> list[tuple[int, str]]:
-    """Choices of configuration objects by id; only the valid ones unless told otherwise."""
+def _names(objects: Iterable) -> list[tuple[int, str]]:
+    """Choices of the valid configuration objects by id, by their translated names."""
     return [
         (item.pk, _(item.name))
         for item in sorted(objects, key=lambda item: item.pk)
-        if not valid_only or item.valid == Validity.VALID
+        if item.valid == Validity.VALID
     ]
 
 
