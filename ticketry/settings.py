@@ -4,6 +4,7 @@ Every value has a safe default for the embedded set-up (SQLite in a data directo
 Business configuration lives in the database.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -71,6 +72,15 @@ MAIL_TRANSPORT_URL = _env("MAIL_TRANSPORT", f"file://{DATA_DIR / 'outbox'}")
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", f"{FQDN},localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
+# Reverse proxies (addresses or networks) whose X-Forwarded-Proto and X-Forwarded-For count.
+TRUSTED_PROXIES = _env_list("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TICKETRY_TRUSTED_PROXIES: {error}") from None
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     # Admin modules are found when the URLs load (ticketry.urls), not by every command.
@@ -96,6 +106,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it sees only the forwarded headers of trusted proxies.
+    "ticketry.core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ticketry.core.security_headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -225,7 +237,6 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(_env("HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,
