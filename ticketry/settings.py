@@ -47,7 +47,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 PRODUCTION = _env_bool("PRODUCTION", False)
-DEBUG = _env_bool("DEBUG", not PRODUCTION)
+# Off unless asked for: Django's debug pages show settings, code and every URL pattern.
+DEBUG = _env_bool("DEBUG", False)
 
 FQDN = _env("FQDN", "localhost")
 # Where agents reach the web interface: links in notification mails start with it.
