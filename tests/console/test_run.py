@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def _is_running(pid: int) -> bool:
     return True
 
 
+def _environment(pid: int) -> list[bytes]:
+    return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+
+
 def _get(url: str) -> tuple[int, bytes]:
     with urllib.request.urlopen(url, timeout=30) as response:
         return response.status, response.read()
@@ -54,7 +59,14 @@ def test_run_serves_the_application_and_stops_its_worker(tmp_path):
     env = {
         name: value
         for name, value in os.environ.items()
-        if name not in {"TICKETRY_DATABASE_URL", "TICKETRY_TEST_DATABASE_NAME", "TICKETRY_PORT"}
+        if name
+        not in {
+            "TICKETRY_DATABASE_URL",
+            "TICKETRY_TEST_DATABASE_NAME",
+            "TICKETRY_PORT",
+            "TICKETRY_BASE_URL",
+            "TICKETRY_DEBUG",
+        }
     }
     env.update(TICKETRY_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1")
     port = _free_port()
@@ -77,10 +89,18 @@ def test_run_serves_the_application_and_stops_its_worker(tmp_path):
         assert b"csrfmiddlewaretoken" in body
         status, _ = _get(url + "static/admin/css/base.css")
         assert status == 200
+        # Debug is off: an unknown address gets Ticketry's page, not the list of URL patterns.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            _get(url + "agent/no-such-page/")
+        assert missing.value.code == 404
+        page = missing.value.read()
+        assert b"Page not found" in page and b"URLconf" not in page
         text = log.read_text()
         assert "demo-agent / demo" in text
         assert "root@localhost / root" in text
         assert _is_running(worker_pid)
+        # The worker writes the notification mails: their links lead to this server.
+        assert f"TICKETRY_BASE_URL=http://127.0.0.1:{port}".encode() in _environment(worker_pid)
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=90) == 0
@@ -121,3 +141,19 @@ def test_the_help_of_each_command_renders(name):
 
     text = " ".join(command.create_parser("ticketry", name).format_help().split())
     assert command.help in text
+
+
+def test_links_lead_to_the_address_the_server_listens_on(settings, monkeypatch):
+    from ticketry.console.management.commands.run import _base_url
+
+    monkeypatch.delenv("TICKETRY_BASE_URL", raising=False)
+    settings.FQDN = "helpdesk.example.com"
+
+    assert _base_url("127.0.0.1", 8731) == "http://127.0.0.1:8731"
+    assert _base_url("::1", 8731) == "http://[::1]:8731"
+    assert _base_url("0.0.0.0", 8731) == "http://helpdesk.example.com:8731"
+
+    monkeypatch.setenv("TICKETRY_BASE_URL", "https://help.example.com")
+    settings.BASE_URL = "https://help.example.com"
+
+    assert _base_url("127.0.0.1", 8731) == "https://help.example.com"

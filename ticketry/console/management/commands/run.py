@@ -89,7 +89,9 @@ class Command(BaseCommand):
                 _("Cannot listen on %(host)s port %(port)s: %(error)s")
                 % {"host": host, "port": port, "error": error.strerror or error}
             ) from error
-        worker = self._start_worker(verbosity)
+        base_url = _base_url(host, server.effective_port)
+        settings.BASE_URL = base_url
+        worker = self._start_worker(verbosity, base_url)
         previous_handler = signal.signal(signal.SIGTERM, _interrupt)
         try:
             self._announce(_url(host, server.effective_port), logins)
@@ -110,12 +112,13 @@ class Command(BaseCommand):
         self.stdout.write(_("Creating demo data …"))
         return create_demo_data()
 
-    def _start_worker(self, verbosity: int) -> subprocess.Popen:
+    def _start_worker(self, verbosity: int, base_url: str) -> subprocess.Popen:
         command = [sys.executable, "-m", "ticketry", "worker", f"--verbosity={verbosity}"]
         command.append(f"--parent-pid={os.getpid()}")
         # Its own process group: Ctrl-C reaches only us, and we stop the worker once.
         extra = {"process_group": 0} if os.name == "posix" else {}
-        worker = subprocess.Popen(command, **extra)
+        environment = {**os.environ, "TICKETRY_BASE_URL": base_url}
+        worker = subprocess.Popen(command, env=environment, **extra)
         self.stdout.write(_("Worker started (process %(pid)s).") % {"pid": worker.pid})
         return worker
 
@@ -141,6 +144,16 @@ class Command(BaseCommand):
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _base_url(host: str, port: int) -> str:
+    """Where links in notification mails lead: TICKETRY_BASE_URL, or this server's address
+    (the name the installation is reached by when it listens on every address)."""
+    if os.environ.get("TICKETRY_BASE_URL"):
+        return settings.BASE_URL
+    if host in ("", "0.0.0.0", "::"):
+        host = settings.FQDN
+    return _url(host, port).rstrip("/")
 
 
 def _url(host: str, port: int) -> str:
