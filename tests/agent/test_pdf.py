@@ -155,8 +155,8 @@ def test_times_are_in_the_agents_time_zone(agent_client, agent, make_ticket, ren
 
     html = rendered[0]
     assert html.count('datetime="2025-01-15T19:00:00+09:00"') == 2  # created, first article
-    assert "01/15/2025 7 p.m." in html
-    assert "Printed by Alice Adams, 01/15/2025 7 p.m." in html
+    assert "01/15/2025 19:00" in html
+    assert "Printed by Alice Adams, 01/15/2025 19:00" in html
 
 
 def test_every_attachment_is_listed_with_its_size(agent_client, agent, make_ticket, rendered):

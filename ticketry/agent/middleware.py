@@ -1,5 +1,5 @@
 """Per-request set-up for signed-in agents: idle sessions and sessions without the second
-factor their agent turned on end, language and time zone apply."""
+factor their agent turned on end, language, time zone and date format apply."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 from ticketry.accounts.two_factor import lacks_second_factor
+from ticketry.agent import moments
 
 LAST_SEEN_KEY = "ticketry_last_seen"
 # Writing the session on every request would cost a write per click; a minute is precise enough.
@@ -24,6 +25,8 @@ class AgentSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The thread serves other requests next: nobody inherits this agent's format.
+        moments.deactivate()
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
@@ -44,6 +47,7 @@ def _activate_preferences(request: HttpRequest, agent) -> None:
     if agent.language in languages:
         translation.activate(agent.language)
         request.LANGUAGE_CODE = agent.language
+    moments.activate((agent.preferences or {}).get(moments.PREFERENCE_KEY))
     if agent.time_zone:
         try:
             timezone.activate(zoneinfo.ZoneInfo(agent.time_zone))

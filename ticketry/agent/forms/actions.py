@@ -12,13 +12,13 @@ from django.core.validators import validate_email
 from django.db.models import Q, QuerySet
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ticketry.accounts.models import Agent, PermissionType
 from ticketry.agent import collision
+from ticketry.agent.moments import format_day
 from ticketry.agent.ticket_actions import ActionSpec
 from ticketry.core.actor import Actor
 from ticketry.core.validity import Validity
@@ -51,9 +51,7 @@ def agent_label(agent: Agent) -> str:
     label = f"{agent.full_name} ({agent.login})" if agent.full_name else agent.login
     until = agent.out_of_office_until
     if until is not None:
-        label += " " + gettext("(out of office until %(date)s)") % {
-            "date": date_format(until, "SHORT_DATE_FORMAT")
-        }
+        label += " " + gettext("(out of office until %(date)s)") % {"date": format_day(until)}
     return label
 
 

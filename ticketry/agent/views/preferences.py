@@ -1,5 +1,5 @@
-"""The agent's own settings: language, time zone, password, my queues, notifications, out of
-office, ticket lists, and two-factor login (TOTP)."""
+"""The agent's own settings: language, time zone, date format, password, my queues,
+notifications, out of office, ticket lists, and two-factor login (TOTP)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ from ticketry.accounts.services import (
     agent_totp_start,
     agent_update_preferences,
 )
+from ticketry.agent import moments
 from ticketry.agent.access import agent_view
+from ticketry.core import clock
 from ticketry.core.actor import Actor
 from ticketry.core.errors import DomainError
 from ticketry.tickets.permissions import visible_queues
@@ -102,6 +104,24 @@ class TimeZoneForm(SectionForm):
 
     def initial_for(self, agent: Agent) -> dict:
         return {"time_zone": agent.time_zone}
+
+
+class DateFormatForm(SectionForm):
+    datetime_format = forms.ChoiceField(
+        label=gettext_lazy("Dates and times"), widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        now = clock.now()
+        self.fields["datetime_format"].choices = [
+            (name, f"{label}: {moments.format_moment(now, name)}")
+            for name, label in moments.FORMATS.items()
+        ]
+
+    def initial_for(self, agent: Agent) -> dict:
+        stored = agent.preferences.get(moments.PREFERENCE_KEY)
+        return {"datetime_format": stored if stored in moments.FORMATS else moments.DEFAULT_FORMAT}
 
 
 class PasswordForm(SectionForm):
@@ -232,6 +252,11 @@ def _save_time_zone(request: HttpRequest, form: TimeZoneForm) -> str:
     return _("Your time zone was changed.")
 
 
+def _save_date_format(request: HttpRequest, form: DateFormatForm) -> str:
+    _update(request, **{moments.PREFERENCE_KEY: form.cleaned_data["datetime_format"]})
+    return _("Your date and time format was saved.")
+
+
 def _save_password(request: HttpRequest, form: PasswordForm) -> str:
     try:
         agent_change_password(
@@ -299,6 +324,12 @@ SECTIONS = {
     for section in (
         Section("language", gettext_lazy("Language"), LanguageForm, _save_language),
         Section("time_zone", gettext_lazy("Time zone"), TimeZoneForm, _save_time_zone),
+        Section(
+            "date_format",
+            gettext_lazy("Date and time format"),
+            DateFormatForm,
+            _save_date_format,
+        ),
         Section("password", gettext_lazy("Password"), PasswordForm, _save_password),
         Section("my_queues", gettext_lazy("My queues"), MyQueuesForm, _save_my_queues),
         Section(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from ticketry.agent import zoom
 from ticketry.agent.access import agent_ticket, agent_view
+from ticketry.core import clock
 from ticketry.core.errors import NotFound
 from ticketry.tickets import services
 from ticketry.tickets.models import Article, Attachment, Ticket
@@ -84,6 +85,7 @@ def ticket_print(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "ticket": ticket,
             "facts": zoom.ticket_facts(request.actor, ticket),
             "articles": zoom.all_articles(ticket),
+            "printed_at": clock.now(),
         },
     )
 
