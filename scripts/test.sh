@@ -4,6 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh test
+. scripts/steps.sh
 # The mail fetching tests run a real Dovecot and the browser tests Debian's Chromium; install
 # them where we may (root with apt-get).
 packages=""
@@ -11,10 +12,13 @@ if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
     packages="dovecot-imapd dovecot-pop3d"
 fi
 [ -x /usr/bin/chromium ] || packages="$packages chromium"
+install_test_servers() {
+    apt-get update -qq &&
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages
+}
 if [ -n "$packages" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
+    step "Installing Dovecot and Chromium for the tests …" install_test_servers
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
