@@ -1,4 +1,6 @@
 from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default
 
 import pytest
 
@@ -311,11 +313,22 @@ def test_a_new_ticket_gets_an_auto_reply_with_its_number(support):
     [reply] = auto_mails(ticket)
     assert reply.recipients == ["jdoe@example.com"]
     message = bytes(reply.message)
-    assert f"[Ticket#{ticket.tn}] RE: Printer on fire, please  [...]".encode() in message
+    assert f"[Ticket#{ticket.tn}] RE: Printer on fire, please [...]".encode() in message
     assert b"X-Loop: yes" in message
     assert b"Precedence: bulk" in message
     assert b"Auto-Submitted: auto-generated" in message
     assert "SendAutoReply" in history_types(ticket)
+
+
+def test_the_auto_follow_up_subject_is_cut_after_the_customers_prefix_pile(support):
+    first = receive(mail(subject="Invoice 2026-118 for the new office"))
+    ticket = ticket_of(first)
+
+    receive(mail(subject=f"[Ticket#{ticket.tn}] RE: AW: Re: Invoice 2026-118 for the new office"))
+
+    follow_up = auto_mails(ticket)[-1]
+    subject = message_from_bytes(bytes(follow_up.message), policy=default)["Subject"]
+    assert subject == f"[Ticket#{ticket.tn}] RE: Invoice 2026-118 for the [...]"
 
 
 @pytest.mark.parametrize(

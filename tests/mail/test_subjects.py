@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
         (f"[Ticket#:{TN}]Printer on fire", "Printer on fire"),
         (f"Ticket#{TN} Printer on fire", "Printer on fire"),
         (f"Fwd: Fwd[3]: [Ticket#{TN}] Printer", "Printer"),
-        # Replies are stripped before forwards, so a "Re: " after a "Fwd: " stays.
-        (f"Fwd: Re: [Ticket#{TN}] Printer", "Re: Printer"),
+        # Replies and forwards in any order are one pile of prefixes.
+        (f"Fwd: Re: [Ticket#{TN}] Printer", "Printer"),
         # Only this ticket's number is removed.
         ("[Ticket#2015071510000001] Printer", "[Ticket#2015071510000001] Printer"),
         ("Reply needed: printer", "Reply needed: printer"),
@@ -32,6 +32,46 @@ pytestmark = pytest.mark.django_db
 )
 def test_clean_removes_the_ticket_number_and_reply_prefixes(subject, cleaned):
     assert subject_clean(TN, subject) == cleaned
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "AW: Invoice 2026-118",
+        "aw: WG: Antw: Invoice 2026-118",
+        "SV: VS: Invoice 2026-118",
+        "Fwd: FW: fw: Invoice 2026-118",
+        "TR : RE : Invoice 2026-118",
+        "R: RIF: Invoice 2026-118",
+        "Re[2]: AW(3): Wg [4]: Invoice 2026-118",
+        "Re:AW:Invoice 2026-118",
+        "回复\uff1aInvoice 2026-118",
+        f"[Ticket#{TN}] RE: AW: Re: Invoice 2026-118",
+    ],
+)
+def test_clean_removes_localized_prefixes_in_any_order(subject):
+    assert subject_clean(TN, subject) == "Invoice 2026-118"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Reply needed: printer", "Antwerp office: printer", "Rework: printer", "Re- printer"],
+)
+def test_words_that_only_begin_like_a_prefix_stay(subject):
+    assert subject_clean(TN, subject) == subject
+
+
+def test_a_hostile_run_of_blanks_after_a_prefix_word_is_cleaned_in_linear_time():
+    subject = "Re" + " " * 200_000 + "x"
+
+    assert subject_clean(TN, subject, size=0) == subject
+
+
+def test_the_cut_lands_after_the_prefixes_and_leaves_no_double_space():
+    subject = f"[Ticket#{TN}] RE: AW: Re: Invoice 2026-118 for the new office"
+
+    assert subject_clean(TN, subject, size=24) == "Invoice 2026-118 for the [...]"
+    assert subject_clean(TN, subject, size=25) == "Invoice 2026-118 for the [...]"
 
 
 def test_clean_cuts_long_subjects_to_the_subject_size():
@@ -50,7 +90,8 @@ def test_clean_uses_the_configured_prefixes_and_hook(settings):
     sysconfig.set_value("Ticket::SubjectRe", "AW")
     sysconfig.set_value("Ticket::SubjectFwd", "WG")
     assert subject_clean(TN, f"AW: WG: [Case#-{TN}] Drucker") == "Drucker"
-    assert subject_clean(TN, f"Re: [Case#-{TN}] Drucker") == "Re: Drucker"
+    sysconfig.set_value("Ticket::SubjectRe", "Odpowiedź|Vast")
+    assert subject_clean(TN, f"VAST: Odpowiedź: [Case#-{TN}] Drucker") == "Drucker"
 
 
 @pytest.mark.parametrize(
@@ -82,7 +123,8 @@ def test_build_without_cleanup_keeps_the_subject_as_given():
 def test_build_without_reply_prefix_and_with_a_hook_divider(settings):
     settings.TICKET_HOOK_DIVIDER = ": "
     sysconfig.set_value("Ticket::SubjectRe", "")
-    assert subject_build(TN, "Re: Printer", kind="reply") == f"[Ticket#: {TN}] Re: Printer"
+    # No prefix is added; the customer's own "Re: " is still cleaned away.
+    assert subject_build(TN, "Re: Printer", kind="reply") == f"[Ticket#: {TN}] Printer"
 
 
 def test_build_refuses_an_unknown_kind():

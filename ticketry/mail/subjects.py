@@ -13,6 +13,13 @@ KINDS = ("new", "reply", "forward")
 # OTRS's fallback when Ticket::SubjectSize is unset or zero.
 DEFAULT_SIZE = 120
 CUT_MARK = " [...]"
+# Reply and forward prefixes that mail programs write in their users' languages, removed
+# besides the configured Ticket::SubjectRe and Ticket::SubjectFwd: a customer's "AW: " or
+# "TR : " is as much a prefix as "Re: ".
+LOCALIZED_PREFIXES = (
+    "Re", "Aw", "Antw", "Antwort", "Sv", "Vs", "Vb", "Vl", "R", "Rif", "Res", "Rv", "Odp",
+    "Ynt", "Fwd", "Fw", "Wg", "Tr", "Enc", "Pd", "回复", "答复", "转发",
+)  # fmt: skip
 
 
 def subject_clean(tn: str, subject: str, *, size: int | None = None) -> str:
@@ -27,16 +34,31 @@ def subject_clean(tn: str, subject: str, *, size: int | None = None) -> str:
         subject = re.sub(rf"\[\s*{re.escape(marker)}\s*\]\s*", "", subject)
     for marker in markers:
         subject = re.sub(rf"{re.escape(marker)}\s*", "", subject)
-    # The prefixes are settings used as regular expressions, as in OTRS; replies are
-    # stripped before forwards, so "Fwd: Re: x" keeps its "Re: ".
-    for prefix in (sysconfig.get("Ticket::SubjectRe"), sysconfig.get("Ticket::SubjectFwd")):
-        if prefix:
-            subject = re.sub(rf"^(?:(?:{prefix})(?:\[\d+\])?:\s)+", "", subject, flags=re.I)
-    # Once: leading whitespace, or trailing whitespace when there is none in front.
-    subject = re.sub(r"^\s+|\s+$", "", subject, count=1)
+    subject = _prefix_pile().sub("", subject)
+    # As OTRS: leading whitespace, or trailing whitespace when there is none in front (a
+    # regular expression for the trailing part would take quadratic time on long blanks).
+    subject = subject.lstrip() if subject[:1].isspace() else subject.rstrip()
     if size and len(subject) > size:
-        subject = subject[:size] + CUT_MARK
+        subject = shorten(subject, size)
     return subject
+
+
+def shorten(subject: str, size: int) -> str:
+    """The first `size` characters and the cut mark, with no space left before the mark."""
+    return subject[:size].rstrip() + CUT_MARK
+
+
+def _prefix_pile() -> re.Pattern[str]:
+    """Any run of leading reply and forward prefixes in any order and case, each with an
+    optional counter (`Re[2]:`, `AW(3):`) and the colon of French (`TR :`) or Chinese mail
+    programs. The configured prefixes are regular expressions, as in OTRS."""
+    configured = [sysconfig.get("Ticket::SubjectRe"), sysconfig.get("Ticket::SubjectFwd")]
+    words = [f"(?:{prefix})" for prefix in configured if prefix]
+    words += [re.escape(word) for word in LOCALIZED_PREFIXES]
+    return re.compile(
+        rf"^(?:(?:{'|'.join(words)})[ \t]*(?:(?:\[\d+\]|\(\d+\))[ \t]*)?[:\uff1a][ \t]*)+",
+        re.IGNORECASE,
+    )
 
 
 def subject_build(tn: str, subject: str, *, kind: str = "new", no_cleanup: bool = False) -> str:

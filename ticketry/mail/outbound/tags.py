@@ -16,7 +16,7 @@ from ticketry.core import clock, sysconfig
 from ticketry.customers.models import CustomerUser
 from ticketry.tickets.models import Article, DynamicFieldValue, SenderType, Ticket
 
-from ..subjects import CUT_MARK, subject_clean
+from ..subjects import shorten, subject_clean
 from .compose import ticketry_version
 
 # One pass over the text: a value that itself contains a tag (a customer's subject, say)
@@ -243,7 +243,7 @@ class _Context:
             subject = subject_clean(self.ticket.tn, article.subject)
             # OTRS marks the cut even when the subject is exactly `limit` long.
             if limit is not None and len(subject) >= limit:
-                subject = subject[:limit] + CUT_MARK
+                subject = shorten(subject, limit)
             return subject
         lines = limit if limit is not None else ALL_LINES
         if kind == "EMAIL":
