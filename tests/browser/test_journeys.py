@@ -79,6 +79,7 @@ def test_merge_two_tickets(page, agent, customer):
     log_in(page)
     page.goto(f"/agent/tickets/{source.pk}/")
 
+    page.get_by_text("Miscellaneous", exact=True).click()
     page.get_by_role("link", name="Merge", exact=True).click()
     page.get_by_role("textbox", name=re.compile("Merge into ticket number")).fill(target.tn)
     page.get_by_role("button", name="Submit").click()

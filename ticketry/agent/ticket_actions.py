@@ -27,10 +27,20 @@ class ActionSpec:
     name: str
     label: Promise
     permission: str
+    # The zoom's menu the action is in (ACTION_GROUPS); empty for a button of its own.
+    group: str = ""
     post_only: bool = False
     checks_collision: bool = True
     required_lock: bool = False
 
+
+# OTRS's clusters of the zoom's menu; the most used actions stay buttons of their own.
+ACTION_GROUPS: dict[str, Promise] = {
+    "communication": gettext_lazy("Communication"),
+    "people": gettext_lazy("People"),
+    "attributes": gettext_lazy("Attributes"),
+    "misc": gettext_lazy("Miscellaneous"),
+}
 
 _SPECS = (
     ActionSpec(
@@ -47,32 +57,58 @@ _SPECS = (
         post_only=True,
         checks_collision=False,
     ),
-    ActionSpec(name="note", label=gettext_lazy("Note"), permission=PermissionType.NOTE),
+    ActionSpec(
+        name="note",
+        group="communication",
+        label=gettext_lazy("Note"),
+        permission=PermissionType.NOTE,
+    ),
     ActionSpec(
         name="phone_out",
+        group="communication",
         label=gettext_lazy("Phone call outbound"),
         permission="phone",
         required_lock=True,
     ),
-    ActionSpec(name="phone_in", label=gettext_lazy("Phone call inbound"), permission="phone"),
+    ActionSpec(
+        name="phone_in",
+        group="communication",
+        label=gettext_lazy("Phone call inbound"),
+        permission="phone",
+    ),
     ActionSpec(name="move", label=gettext_lazy("Move"), permission="move", required_lock=True),
-    ActionSpec(name="owner", label=gettext_lazy("Owner"), permission=PermissionType.OWNER),
-    ActionSpec(name="responsible", label=gettext_lazy("Responsible"), permission="responsible"),
+    ActionSpec(
+        name="owner", group="people", label=gettext_lazy("Owner"), permission=PermissionType.OWNER
+    ),
+    ActionSpec(
+        name="responsible",
+        group="people",
+        label=gettext_lazy("Responsible"),
+        permission="responsible",
+    ),
     ActionSpec(
         name="priority",
+        group="attributes",
         label=gettext_lazy("Priority"),
         permission=PermissionType.PRIORITY,
         required_lock=True,
     ),
     ActionSpec(
-        name="pending", label=gettext_lazy("Pending"), permission="pending", required_lock=True
+        name="pending",
+        group="attributes",
+        label=gettext_lazy("Pending"),
+        permission="pending",
+        required_lock=True,
     ),
     ActionSpec(name="close", label=gettext_lazy("Close"), permission="close", required_lock=True),
-    ActionSpec(name="title", label=gettext_lazy("Title"), permission="title"),
-    ActionSpec(name="type", label=gettext_lazy("Type"), permission="type"),
-    ActionSpec(name="customer", label=gettext_lazy("Customer"), permission="customer"),
+    ActionSpec(name="title", group="attributes", label=gettext_lazy("Title"), permission="title"),
+    ActionSpec(name="type", group="attributes", label=gettext_lazy("Type"), permission="type"),
+    ActionSpec(
+        name="customer", group="people", label=gettext_lazy("Customer"), permission="customer"
+    ),
     ActionSpec(
         name="watch",
+        group="misc",
         label=gettext_lazy("Watch"),
         permission=PermissionType.RO,
         post_only=True,
@@ -80,14 +116,21 @@ _SPECS = (
     ),
     ActionSpec(
         name="unwatch",
+        group="misc",
         label=gettext_lazy("Stop watching"),
         permission=PermissionType.RO,
         post_only=True,
         checks_collision=False,
     ),
-    ActionSpec(name="link", label=gettext_lazy("Link"), permission="link"),
-    ActionSpec(name="unlink", label=gettext_lazy("Remove link"), permission="link"),
-    ActionSpec(name="merge", label=gettext_lazy("Merge"), permission="merge", required_lock=True),
+    ActionSpec(name="link", group="misc", label=gettext_lazy("Link"), permission="link"),
+    ActionSpec(name="unlink", group="misc", label=gettext_lazy("Remove link"), permission="link"),
+    ActionSpec(
+        name="merge",
+        group="misc",
+        label=gettext_lazy("Merge"),
+        permission="merge",
+        required_lock=True,
+    ),
     ActionSpec(
         name="split",
         label=gettext_lazy("Split"),
@@ -124,6 +167,7 @@ class ActionLink:
     name: str
     label: Promise
     post_only: bool
+    group: str = ""
 
 
 def action_links(actor: Actor, ticket: Ticket) -> list[ActionLink]:
@@ -137,7 +181,7 @@ def action_links(actor: Actor, ticket: Ticket) -> list[ActionLink]:
     if not TicketLink.objects.filter(Q(source_id=ticket.pk) | Q(target_id=ticket.pk)).exists():
         hidden.add("unlink")
     return [
-        ActionLink(spec.name, spec.label, spec.post_only)
+        ActionLink(spec.name, spec.label, spec.post_only, spec.group)
         for spec in _SPECS
         if allowed[spec.name] and spec.name not in hidden
     ]

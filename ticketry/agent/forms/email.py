@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ticketry.agent.collision import FIELD_NAME
+from ticketry.agent.forms.actions import TimeUnitsField
 from ticketry.core.errors import InvalidValue
 from ticketry.mail.outbound.compose import parse_addresses
 from ticketry.tickets.models import Attachment, StandardTemplate, State, StateType
@@ -126,9 +127,7 @@ class ComposeForm(StaleFormMixin):
         help_text=_("Needed for pending states."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    time_units = forms.DecimalField(
-        label=_("Time units"), required=False, max_digits=10, decimal_places=2
-    )
+    time_units = TimeUnitsField()
 
     def __init__(
         self,

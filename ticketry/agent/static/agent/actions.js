@@ -60,6 +60,35 @@ function focusLoadedForm(event) {
   }
 }
 
+// The zoom's action menus behave like menus: one open at a time, closed by choosing an
+// entry, by a click elsewhere or by Escape. Without this file they open and close by hand.
+function closeActionMenus(except) {
+  for (const menu of document.querySelectorAll("details.action-menu[open]")) {
+    if (menu !== except) {
+      menu.open = false;
+    }
+  }
+}
+
+function followActionMenus(event) {
+  const menu = event.target.closest("details.action-menu");
+  const entry = event.target.closest(".action-menu-items a, .action-menu-items button");
+  closeActionMenus(entry ? null : menu);
+}
+
+function escapeActionMenus(event) {
+  if (event.key !== "Escape") {
+    return;
+  }
+  const menu = event.target.closest("details.action-menu[open]");
+  closeActionMenus(null);
+  if (menu) {
+    menu.querySelector("summary").focus();
+  }
+}
+
+document.addEventListener("click", followActionMenus);
+document.addEventListener("keydown", escapeActionMenus);
 document.addEventListener("click", fillFromSuggestion);
 document.addEventListener("keydown", closeSuggestions);
 document.addEventListener("htmx:afterSwap", focusLoadedForm);
