@@ -270,6 +270,28 @@ def test_inline_images_are_embedded_in_the_frame(agent_client, agent, make_ticke
     assert "terms.pdf" in page and "application/pdf" in page
 
 
+def test_the_list_leaves_out_exactly_the_images_the_html_names_by_content_id(
+    agent_client, agent, make_ticket
+):
+    ticket = make_ticket()
+    article = html_mail(
+        agent,
+        ticket,
+        # The first URL is percent-encoded (RFC 2392); "cid:logo" does not name "logo2".
+        '<img src="cid:chart%40example.com"><img src="cid:logo2">',
+        attachments=[
+            AttachmentInput("chart.png", b"\x89PNG", "image/png", content_id="chart@example.com"),
+            AttachmentInput("logo.png", b"\x89PNG", "image/png", content_id="logo"),
+        ],
+    )
+    chart, logo = article.attachments.order_by("id")
+
+    page = agent_client.get(zoom_url(ticket)).content.decode()
+
+    assert reverse("agent:attachment_download", args=[ticket.pk, chart.pk]) not in page
+    assert reverse("agent:attachment_download", args=[ticket.pk, logo.pk]) in page
+
+
 def test_too_large_inline_images_are_listed_instead(agent_client, agent, make_ticket, monkeypatch):
     monkeypatch.setattr(zoom, "MAX_EMBEDDED_IMAGE_BYTES", 4)
     ticket = make_ticket()

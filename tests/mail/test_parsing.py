@@ -289,3 +289,16 @@ def test_parsed_values_are_plain_immutable_data():
     with pytest.raises(AttributeError):
         attachment.filename = "b.txt"  # type: ignore[misc]
     assert ParsedMessage().header("Subject") == ""
+
+
+def test_parts_the_html_shows_by_content_id_are_inline_whatever_their_disposition():
+    # Outlook declares pictures in the text as attachments; one URL is percent-encoded.
+    parsed = parse("inline_declared_attachment.eml")
+
+    assert [(item.filename, item.disposition) for item in parsed.attachments] == [
+        ("image001.png", "inline"),
+        ("image002.png", "inline"),
+        # Named by no cid: URL, so an attachment as declared.
+        ("photo.png", "attachment"),
+        ("log.pdf", "attachment"),
+    ]

@@ -1,6 +1,7 @@
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,8 @@ from ticketry.tickets.models import (
 )
 
 pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def ticket_of(delivery) -> Ticket:
@@ -287,6 +290,30 @@ def test_filters_run_in_name_order_and_stop_after_match(support):
         [{"header": "X-OTRS-Priority", "value": "5 very high"}],
     )
     assert ticket_of(receive(mail())).priority.name == "1 very low"
+
+
+def test_pictures_the_html_shows_are_no_attachments_for_filters_or_the_ticket(support):
+    # Both pictures in the text are declared as attachments (OTRS bug 14949).
+    make_filter(
+        "attachments",
+        [
+            {"header": "X-OTRS-AttachmentExists", "value": "yes"},
+            {"header": "X-OTRS-AttachmentCount", "value": r"(\d+)"},
+        ],
+        [{"header": "X-OTRS-Title", "value": "[***] attachments"}],
+    )
+    raw = (FIXTURES / "inline_declared_attachment.eml").read_bytes()
+
+    ticket = ticket_of(receive(raw))
+
+    assert ticket.title == "2 attachments"
+    article = ticket.articles.get(sender_type__name="customer")
+    assert sorted(article.attachments.values_list("filename", "disposition")) == [
+        ("image001.png", "inline"),
+        ("image002.png", "inline"),
+        ("log.pdf", "attachment"),
+        ("photo.png", "attachment"),
+    ]
 
 
 def test_a_filter_can_ignore_a_mail(support):

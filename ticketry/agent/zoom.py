@@ -17,7 +17,12 @@ from ticketry.core import clock
 from ticketry.core.actor import Actor
 from ticketry.core.validity import Validity
 from ticketry.customers.models import CustomerCompany, CustomerUser
-from ticketry.mail.parsing.html import is_too_complex, sanitize_html, strip_tags
+from ticketry.mail.parsing.html import (
+    is_too_complex,
+    referenced_cids,
+    sanitize_html,
+    strip_tags,
+)
 from ticketry.tickets.models import (
     Article,
     Attachment,
@@ -162,13 +167,14 @@ def embedded_images(article: Article, attachments: list[Attachment]) -> list[Att
     leaves out): plain images its HTML refers to by `cid:`, as far as the size limits allow."""
     if not article.body_html:
         return []
+    referenced = referenced_cids(article.body_html)
     chosen: list[Attachment] = []
     total = 0
     for attachment in attachments:
         cid = _bare_cid(attachment.content_id)
         if (
             not cid
-            or f"cid:{cid}" not in article.body_html
+            or cid not in referenced
             or media_type(attachment.content_type) not in INLINE_IMAGE_TYPES
             or attachment.size > MAX_EMBEDDED_IMAGE_BYTES
             or total + attachment.size > MAX_EMBEDDED_BYTES

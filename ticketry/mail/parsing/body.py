@@ -6,7 +6,7 @@ other leaf is an attachment, numbered like OTRS's `file-<n>` by its place among 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import defects
 from .charsets import decode_text, looks_binary
@@ -16,6 +16,7 @@ from .html import (
     html_to_text,
     is_too_complex,
     point_to_cids,
+    referenced_cids,
     sanitize_html,
     strip_tags,
     text_to_html,
@@ -68,13 +69,30 @@ def collect_body(root: Part, notes: Defects) -> Body:
         texts.append(text or "")
         htmls.append(html)
     charsets = {segment.charset if segment.text is not None else "utf-8" for segment in segments}
+    html = "".join(htmls).strip()
     return Body(
         text=_join_text(texts),
-        html="".join(htmls).strip(),
+        html=html,
         content_type="text/plain" if segments[0].text is not None else "text/html",
         # Text put together from parts in different charsets is no longer in any of them.
         charset=charsets.pop() if len(charsets) == 1 else "utf-8",
-        attachments=attachments,
+        attachments=_shown_inline(attachments, html),
+    )
+
+
+def _shown_inline(
+    attachments: tuple[ParsedAttachment, ...], html: str
+) -> tuple[ParsedAttachment, ...]:
+    """A part the HTML shows by its Content-ID is an inline image, whatever disposition the
+    sender's program declared (several declare `attachment` for pictures in the text)."""
+    referenced = referenced_cids(html) if "cid:" in html.lower() else set()
+    if not referenced:
+        return attachments
+    return tuple(
+        replace(item, disposition="inline")
+        if item.content_id in referenced and item.disposition != "inline"
+        else item
+        for item in attachments
     )
 
 

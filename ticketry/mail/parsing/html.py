@@ -7,6 +7,7 @@ from functools import cache
 from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import unquote
 
 _TAGS = {
     "a", "abbr", "acronym", "address", "article", "aside", "b", "bdi", "bdo", "big",
@@ -118,6 +119,17 @@ def point_to_cids(html: str, locations: set[str]) -> str:
         return f'{match.group(1)}"cid:{location}"' if location in locations else match.group(0)
 
     return _SRC.sub(replace, html) if locations else html
+
+
+def referenced_cids(html: str) -> set[str]:
+    """The content IDs the `src` attributes of `html` name by `cid:` URLs, as written and
+    percent-decoded (RFC 2392 writes the ID URL-encoded; some mail programs do not)."""
+    found: set[str] = set()
+    for match in _SRC.finditer(html):
+        value = unescape(match.group(3)).strip()
+        if value[:4].lower() == "cid:" and value[4:]:
+            found.update((value[4:], unquote(value[4:])))
+    return found
 
 
 def html_to_text(sanitized: str) -> str:
