@@ -13,6 +13,31 @@ register("Ticket::SubjectSize", 100, _("Longest subject kept when cleaning."))
 # PostMaster.
 register("PostMasterMaxEmailSize", 16384, _("Largest mail processed, in KB; bigger ones wait."))
 register(
+    "PostMasterMaxEmailHeaders",
+    3000,
+    _("Most header fields of a mail processed; a mail with more is quarantined."),
+)
+register(
+    "PostMasterMaxEmailParts",
+    500,
+    _("Most MIME parts of a mail processed; a mail with more is quarantined."),
+)
+register(
+    "PostMasterMaxEmailDepth",
+    20,
+    _("Deepest nesting of MIME parts processed; a mail nested deeper is quarantined."),
+)
+register(
+    "PostMasterMaxAttempts",
+    3,
+    _("Attempts to process a mail that fail or time out before it is quarantined."),
+)
+register(
+    "PostMasterProcessingTimeLimit",
+    120,
+    _("Seconds one attempt to process a mail may take; a longer one counts as failed."),
+)
+register(
     "PostMasterReconnectMessage",
     20,
     _(

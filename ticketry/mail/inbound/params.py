@@ -22,13 +22,11 @@ class MailParams:
         self.parsed = parsed
         self.trusted = trusted
         self._values: dict[str, str] = {}
-        for name in parsed.header_names:
-            key = name.lower()
+        for key, value in parsed.first_values().items():
             if key.startswith(X_OTRS) and not trusted:
                 continue
-            if key not in self._values:
-                # A NUL from a broken mail cannot be stored or looked up in PostgreSQL.
-                self._values[key] = parsed.header(name).replace("\x00", "")
+            # A NUL from a broken mail cannot be stored or looked up in PostgreSQL.
+            self._values[key] = value.replace("\x00", "")
         self._values["body"] = parsed.body_text.replace("\x00", "")
         self._derive()
 

@@ -60,10 +60,12 @@ def store_raw(
     trusted: bool = False,
     queue: Queue | None = None,
     envelope_recipient: str = "",
+    claimed: bool = False,
 ) -> tuple[InboundMessage, bool]:
     """Keep `raw` exactly as received and commit it. Returns the row and whether it is new;
     a message stored before is found again (idempotent delivery). Raises only when it could
-    not be stored, so the sender keeps its copy and retries."""
+    not be stored, so the sender keeps its copy and retries. A `claimed` new row counts the
+    caller's first attempt at processing it, which saves a write per message."""
     header_block, body = split_raw(raw)
     headers = summary_headers(header_block)
     message_id = headers.get("message-id", "")[:998]
@@ -86,6 +88,8 @@ def store_raw(
                 queue=queue,
                 envelope_recipient=envelope_recipient[:SUMMARY_LENGTH],
                 received_at=now,
+                attempts=1 if claimed else 0,
+                attempted_at=now if claimed else None,
             )
     except IntegrityError:
         # Stored before (a second delivery), or by another process a moment ago. Checking

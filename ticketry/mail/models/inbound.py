@@ -67,6 +67,9 @@ class InboundMessage(models.Model):
     )
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # When the last attempt at processing began: while it may still run, no other process
+    # takes the message.
+    attempted_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"))
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 

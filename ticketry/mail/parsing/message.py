@@ -14,7 +14,7 @@ from .body import collect_body
 from .charsets import detection_budget
 from .defects import Defects
 from .encoded_words import decode_words
-from .mime import parse_tree
+from .mime import parse_tree, tree_size
 from .result import ParsedMessage, ParseError
 
 ADDRESS_HEADERS = {
@@ -55,6 +55,7 @@ def _parse(data: bytes) -> ParsedMessage:
     )
     fields = _Fields(headers)
     body = collect_body(root, notes)
+    part_count, depth = tree_size(root)
     return ParsedMessage(
         subject=fields.first("subject"),
         from_=fields.first("from"),
@@ -72,6 +73,8 @@ def _parse(data: bytes) -> ParsedMessage:
         attachments=body.attachments,
         defects=notes.as_tuple(),
         headers=headers,
+        part_count=part_count,
+        depth=depth,
     )
 
 

@@ -86,6 +86,18 @@ def parse_tree(data: bytes, notes: Defects) -> Part:
     return _grow(root, notes, _Budget(), 0)
 
 
+def tree_size(root: Part) -> tuple[int, int]:
+    """The number of parts in the tree and how deep it is nested (0: a single part)."""
+    parts, deepest = 0, 0
+    waiting = [(root, 0)]
+    while waiting:
+        part, depth = waiting.pop()
+        parts += 1
+        deepest = max(deepest, depth)
+        waiting.extend((child, depth + 1) for child in part.children)
+    return parts, deepest
+
+
 def read_headers(
     data: bytes, start: int, end: int, notes: Defects, *, top: bool = False
 ) -> tuple[Message, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +34,8 @@ class ParsedAttachment:
 @dataclass(frozen=True, slots=True)
 class ParsedMessage:
     """A received mail as the PostMaster sees it. Header values are RFC 2047 decoded and
-    unfolded; `headers` keeps every header in order."""
+    unfolded; `headers` keeps every header in order. `part_count` and `depth` measure the
+    MIME tree (a mail that is not multipart has one part, nested 0 deep)."""
 
     subject: str = ""
     from_: str = ""
@@ -52,15 +53,29 @@ class ParsedMessage:
     attachments: tuple[ParsedAttachment, ...] = ()
     defects: tuple[str, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
+    part_count: int = 0
+    depth: int = 0
+    # Values by lower-case name, built once: a mail may carry tens of thousands of headers,
+    # and a scan per lookup made looking up each of them quadratic.
+    _by_name: dict[str, list[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, list[str]] = {}
+        for key, value in self.headers:
+            by_name.setdefault(key.lower(), []).append(value)
+        object.__setattr__(self, "_by_name", by_name)
 
     def header(self, name: str) -> str:
         """The first value of header `name` (any case), "" if absent."""
-        wanted = name.lower()
-        return next((value for key, value in self.headers if key.lower() == wanted), "")
+        values = self._by_name.get(name.lower())
+        return values[0] if values else ""
 
     def header_all(self, name: str) -> list[str]:
-        wanted = name.lower()
-        return [value for key, value in self.headers if key.lower() == wanted]
+        return list(self._by_name.get(name.lower(), ()))
+
+    def first_values(self) -> dict[str, str]:
+        """The first value of each header, by lower-case name, in the order they came."""
+        return {key: values[0] for key, values in self._by_name.items()}
 
     @property
     def header_names(self) -> list[str]:
@@ -100,4 +115,6 @@ def to_json(parsed: ParsedMessage) -> dict[str, Any]:
         ],
         "defects": list(parsed.defects),
         "headers": [[name, value] for name, value in parsed.headers],
+        "part_count": parsed.part_count,
+        "depth": parsed.depth,
     }
