@@ -1,10 +1,12 @@
+import random
+
 import pytest
 
 from tests.mail.builders import mail
 from ticketry.mail.inbound import receive, store_raw
 from ticketry.mail.inbound.store import read_raw
 from ticketry.mail.models import InboundMessage, InboundSource, InboundStatus
-from ticketry.tickets.models import Article
+from ticketry.tickets.models import Article, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +73,35 @@ def test_bad_input_is_stored_and_either_processed_or_quarantined(raw):
     assert message.status in (InboundStatus.PROCESSED, InboundStatus.QUARANTINED)
     if message.status == InboundStatus.QUARANTINED:
         assert message.error
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "The message is empty"),
+        (b"\r\n \t\r\n", "The message is empty"),
+        (random.Random(9).randbytes(5000), "it is not an email"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n", "it is not an email"),
+        (b"colour: blue\nsize: 3\n\nA settings file piped by mistake.\n", "it is not an email"),
+    ],
+    ids=["empty", "blank-lines", "random-bytes", "pdf-file", "no-email-field"],
+)
+def test_what_is_not_an_email_is_quarantined_with_the_reason_and_makes_no_ticket(raw, reason):
+    delivery = receive(raw, source=InboundSource.PIPE)
+
+    assert delivery.outcome == "quarantined"
+    assert reason in delivery.error
+    message = InboundMessage.objects.get(pk=delivery.inbound_id)
+    assert (message.status, message.ticket_id) == (InboundStatus.QUARANTINED, None)
+    assert reason in message.error
+    assert read_raw(message) == raw
+    assert not Ticket.objects.exists()
+
+
+def test_a_mail_with_only_a_from_header_is_still_a_ticket():
+    delivery = receive(b"From: jdoe@example.com\r\n\r\n", source=InboundSource.PIPE)
+
+    assert delivery.outcome == "new_ticket", delivery.error
 
 
 def test_line_ends_changed_on_the_way_do_not_make_a_second_message():

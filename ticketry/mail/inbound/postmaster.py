@@ -30,6 +30,7 @@ from ..addresses import address_of, split_addresses
 from ..autoresponses import AutoResponseKind, send_auto_response
 from ..parsing import ParsedMessage
 from ..subjects import subject_clean
+from .acceptance import check_is_email
 from .bounces import detect_bounce, record_bounce
 from .filters import apply_filters
 from .followup import find_follow_up, message_ids
@@ -59,6 +60,7 @@ def run_postmaster(
     envelope_recipient: str = "",
 ) -> PostmasterResult:
     """Decide and act, in the caller's transaction (OTRS PostMaster::Run)."""
+    check_is_email(parsed, raw)
     params = MailParams(parsed, trusted=trusted)
     detect_attachments(params)
     detect_bounce(params, raw)
