@@ -469,7 +469,7 @@ def test_search_runs_a_fixed_number_of_queries(
         make_ticket(title=f"Printer {number}")
     agent_client.get(reverse("agent:search"))
 
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         response = agent_client.get(search_url(title="printer", detail="preview"))
 
     assert response.context["ticket_list"].total == count
@@ -492,7 +492,7 @@ def test_search_by_a_date_field_runs_a_fixed_number_of_queries(
         )
     agent_client.get(reverse("agent:search"))
 
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         response = agent_client.get(
             search_url(title="printer", df_Due_from="2025-03-10", detail="preview")
         )
