@@ -52,6 +52,22 @@ def test_mail_read_into_a_fixed_queue_and_an_unknown_queue(monkeypatch, support)
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "queue", "trusted"),
+    [([], "Junk", True), (["--trusted"], "Junk", True), (["--untrusted"], "Misc", False)],
+)
+def test_piped_mail_is_trusted_unless_told_otherwise(monkeypatch, support, args, queue, trusted):
+    raw = mail(headers={"X-OTRS-Queue": "Junk"})
+
+    status, output = read(monkeypatch, raw, "--json", *args)
+
+    assert status == 0
+    result = json.loads(output)
+    assert result["queue"] == queue
+    assert InboundMessage.objects.get(pk=result["inbound_id"]).trusted is trusted
+
+
+@pytest.mark.django_db
 def test_a_quarantined_mail_is_a_successful_delivery_and_can_be_reprocessed(monkeypatch, support):
     sysconfig.set_value("PostMasterMaxEmailSize", 1)
     raw = mail(body="x" * 4000)

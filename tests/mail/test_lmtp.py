@@ -8,6 +8,7 @@ import smtplib
 import subprocess
 import sys
 import time
+from argparse import ArgumentParser
 from io import StringIO
 
 import pytest
@@ -17,7 +18,7 @@ from tests.mail.fixtures_smtp import unused_port
 from ticketry.mail.cli import lmtp as lmtp_command
 from ticketry.mail.fetching.lmtp import LmtpServer
 from ticketry.mail.inbound.store import read_raw
-from ticketry.mail.models import InboundMessage, InboundSource, InboundStatus
+from ticketry.mail.models import InboundMessage, InboundSource, InboundStatus, PostmasterFilter
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,20 +93,56 @@ def test_each_recipient_gets_its_own_answer_and_the_mail_one_ticket(client, supp
     assert b"<sales@example.com>" in answers[1][1]
     assert f"message {row.pk}".encode() in answers[0][1]
     assert read_raw(row) == raw
-    assert (row.source, row.trusted) == (InboundSource.LMTP, True)
+    assert (row.source, row.trusted) == (InboundSource.LMTP, False)
     assert row.envelope_recipient == "support@example.com"
     assert row.ticket.queue.name == "Misc"
     # The session goes on.
     assert client.noop()[0] == 250
 
 
-def test_mail_by_lmtp_is_trusted(client, support):
-    raw = _crlf_mail(headers={"X-OTRS-Queue": "Junk"})
+def _deliver(port: int, raw: bytes) -> None:
+    with smtplib.LMTP(HOST, port, timeout=WAIT_SECONDS) as connection:
+        connection.sendmail("jdoe@example.com", ["support@example.com"], raw)
+
+
+def test_the_x_otrs_headers_of_mail_by_lmtp_are_ignored_by_default(client, support):
+    raw = _crlf_mail(headers={"X-OTRS-Queue": "Junk", "X-OTRS-Priority": "5 very high"})
 
     client.sendmail("jdoe@example.com", ["support@example.com"], raw)
 
     [row] = _processed()
+    assert row.trusted is False
+    assert (row.ticket.queue.name, row.ticket.priority.name) == ("Misc", "3 normal")
+
+
+def test_a_listener_started_as_trusted_honours_them(start_lmtp, support):
+    port = start_lmtp(trusted=True)
+
+    _deliver(port, _crlf_mail(headers={"X-OTRS-Queue": "Junk"}))
+
+    [row] = _processed()
+    assert row.trusted is True
     assert row.ticket.queue.name == "Junk"
+
+
+def test_filters_see_no_x_otrs_header_of_untrusted_mail_but_may_set_them(client, support):
+    PostmasterFilter.objects.create(
+        name="1-sent-priority",
+        matches=[{"header": "X-OTRS-Priority", "value": "."}],
+        sets=[{"header": "X-OTRS-Title", "value": "The mail's own priority header"}],
+    )
+    PostmasterFilter.objects.create(
+        name="2-vip",
+        matches=[{"header": "From", "value": "jdoe@example\\.com"}],
+        sets=[{"header": "X-OTRS-Queue", "value": "Junk"}],
+    )
+    raw = _crlf_mail(subject="Printer", headers={"X-OTRS-Priority": "5 very high"})
+
+    client.sendmail("jdoe@example.com", ["support@example.com"], raw)
+
+    [row] = _processed()
+    assert (row.ticket.queue.name, row.ticket.title) == ("Junk", "Printer")
+    assert row.ticket.priority.name == "3 normal"
 
 
 def test_the_envelope_recipient_routes_the_mail(client, support):
@@ -203,6 +240,40 @@ def test_the_lmtp_command_serves_until_stopped(tmp_path):
             process.kill()
             process.wait()
         process.stdout.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "trusted"), [([], False), (["--untrusted"], False), (["--trusted"], True)]
+)
+def test_the_lmtp_command_is_untrusted_unless_told(args, trusted):
+    parser = ArgumentParser()
+    lmtp_command.configure(parser)
+
+    assert parser.parse_args(args).trusted is trusted
+
+
+def test_the_lmtp_command_refuses_both_trust_options(capsys):
+    parser = ArgumentParser()
+    lmtp_command.configure(parser)
+
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--trusted", "--untrusted"])
+    assert "not allowed with" in capsys.readouterr().err
+
+
+def test_the_lmtp_command_explains_its_trust_options(tmp_path):
+    env = {name: value for name, value in os.environ.items() if name != "TICKETRY_DATABASE_URL"}
+    env.update(TICKETRY_DATA_DIR=str(tmp_path))
+    command = [sys.executable, "-m", "ticketry", "mail", "lmtp", "--help"]
+
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert "Run the LMTP receiver for direct delivery" in result.stdout
+    assert "--trusted" in result.stdout
+    assert "This is the default: any sender can write X-OTRS headers." in " ".join(
+        result.stdout.split()
+    )
 
 
 def test_the_lmtp_command_says_when_the_port_is_taken(lmtp_port, capsys):

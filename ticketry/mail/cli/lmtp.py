@@ -1,7 +1,8 @@
 """`ticketry mail lmtp`: receive mail from Postfix or Exim by LMTP until stopped.
 
-Listen on the loopback interface (the default) or a private network only: mail delivered
-here is trusted, like piped mail, so its X-OTRS headers are honoured.
+Listen on the loopback interface (the default) or a private network only. Its mail is
+untrusted unless `--trusted` is given: then its X-OTRS headers are honoured, so only a mail
+server that removes them from mail it receives from outside should deliver to it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from argparse import ArgumentParser
 from django.utils.translation import gettext as _
 
 from ..fetching.lmtp import DEFAULT_MAX_SIZE, LmtpServer
+from .trust import add_trust_options
 
 MEGABYTE = 1024 * 1024
 
@@ -48,6 +50,7 @@ def configure(parser: ArgumentParser) -> None:
         metavar="MB",
         help=_("Refuse messages bigger than this (default: %(default)s MB)."),
     )
+    add_trust_options(parser, default=False, why=_("any sender can write X-OTRS headers"))
 
 
 def run(options: dict, out) -> int:
@@ -55,7 +58,9 @@ def run(options: dict, out) -> int:
         # aiosmtpd reports every connection; the MTA's log has those already.
         logging.getLogger("mail.log").setLevel(logging.WARNING)
     host, port = options["host"], options["port"]
-    server = LmtpServer(host, port, max_size=options["max_size"] * MEGABYTE)
+    server = LmtpServer(
+        host, port, max_size=options["max_size"] * MEGABYTE, trusted=options.get("trusted", False)
+    )
     try:
         server.start()
     except OSError as error:

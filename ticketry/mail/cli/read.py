@@ -21,6 +21,7 @@ from ticketry.tickets.models import Queue
 from ..inbound import receive
 from ..models import InboundSource
 from . import SUBCOMMANDS
+from .trust import add_trust_options
 
 EX_TEMPFAIL = 75  # sysexits.h: the MTA retries later
 
@@ -30,11 +31,7 @@ def configure(parser: ArgumentParser) -> None:
     parser.add_argument(
         "--queue", "-q", help=_("Put new tickets into this queue instead of dispatching.")
     )
-    parser.add_argument(
-        "--untrusted",
-        action="store_true",
-        help=_("Ignore X-OTRS headers (trusted by default, as for a local pipe)."),
-    )
+    add_trust_options(parser, default=True, why=_("a local pipe is trusted, as in OTRS"))
     parser.add_argument(
         "--recipient", default="", help=_("The envelope recipient, if the MTA passes it.")
     )
@@ -53,7 +50,7 @@ def run(options: dict, out) -> int:
         delivery = receive(
             raw,
             source=InboundSource.PIPE,
-            trusted=not options.get("untrusted"),
+            trusted=options.get("trusted", True),
             queue=queue,
             envelope_recipient=options.get("recipient") or "",
         )

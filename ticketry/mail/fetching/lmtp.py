@@ -5,7 +5,8 @@ committed: 250 when it is, 451 when it could not be (the MTA keeps it and tries 
 Every recipient is accepted, as OTRS accepts any mail piped to it: the MTA already decided
 what to deliver here, and mail for no system address goes to the default queue. Processing
 follows the answer, in threads of its own; if it fails, the stored message waits for the
-periodic processing of stored messages.
+periodic processing of stored messages. A listener is untrusted unless started as trusted:
+only then may its mail set X-OTRS headers, as any sender could write them.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class Receiver:
     """The aiosmtpd handler: stores in worker threads, so a slow database does not hold up
     the other connections."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, trusted: bool = False) -> None:
+        self.trusted = trusted
         self.storing = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="lmtp-store")
         self.processing = ThreadPoolExecutor(PROCESS_THREADS, thread_name_prefix="lmtp-process")
 
@@ -68,7 +70,10 @@ class Receiver:
         # and becomes one ticket; every recipient is still answered.
         try:
             inbound, _created = store_raw(
-                raw, source=InboundSource.LMTP, trusted=True, envelope_recipient=recipient
+                raw,
+                source=InboundSource.LMTP,
+                trusted=self.trusted,
+                envelope_recipient=recipient,
             )
         except Exception:
             logger.exception("LMTP: the message for %s could not be stored", recipient)
@@ -125,13 +130,16 @@ class _Controller(Controller):
 
 class LmtpServer:
     """The receiver listening on host:port (0: any free port), served by a thread of its
-    own."""
+    own; `trusted` lets its mail set X-OTRS headers."""
 
-    def __init__(self, host: str, port: int, *, max_size: int = DEFAULT_MAX_SIZE) -> None:
+    def __init__(
+        self, host: str, port: int, *, max_size: int = DEFAULT_MAX_SIZE, trusted: bool = False
+    ) -> None:
         self.host = host
         self.port = port
         self.max_size = max_size
-        self.receiver = Receiver()
+        self.trusted = trusted
+        self.receiver = Receiver(trusted=trusted)
         self.controller: _Controller | None = None
 
     def start(self) -> None:

@@ -14,7 +14,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         subparsers = parser.add_subparsers(dest="subcommand", required=True)
         for name, help_text in SUBCOMMANDS.items():
-            sub = subparsers.add_parser(name, help=help_text, description=help_text)
+            # argparse formats the description with re, which takes no lazy strings.
+            sub = subparsers.add_parser(name, help=help_text, description=str(help_text))
             module(name).configure(sub)
 
     def handle(self, *args, subcommand: str, **options) -> None:
