@@ -10,9 +10,10 @@ import os
 import signal
 import socket
 import threading
+import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils.translation import gettext as _
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, task_backends
 from django_tasks_db.backend import DatabaseBackend
@@ -23,6 +24,9 @@ from ticketry.core.schedule import enqueue_due_runs
 logger = logging.getLogger(__name__)
 
 SCHEDULE_EVERY_SECONDS = 5.0
+# Pauses after a database error in the task loop: doubling from the first to the longest.
+FIRST_PAUSE_SECONDS = 1.0
+LONGEST_PAUSE_SECONDS = 60.0
 
 
 def _seconds(value: str) -> float:
@@ -115,9 +119,37 @@ class Command(BaseCommand):
         worker.configure_signals()
         scheduler.start()
         try:
-            worker.run()
+            run_through_database_errors(worker)
         finally:
             scheduler.stop()
+
+
+def run_through_database_errors(
+    worker: Worker,
+    *,
+    first_pause: float = FIRST_PAUSE_SECONDS,
+    longest_pause: float = LONGEST_PAUSE_SECONDS,
+) -> None:
+    """Run the worker's task loop until it is stopped. A database error (locked, restarted,
+    unreachable) ends the loop of django_tasks_db's worker; log it, wait, and start the loop
+    again, pausing longer while the errors go on so a database that is away is not hammered."""
+    pause = first_pause
+    while True:
+        started = time.monotonic()
+        try:
+            worker.run()
+            return
+        except DatabaseError:
+            if not worker.running:
+                raise
+            logger.exception("Database error in the task loop; carrying on in %.0f s", pause)
+        connections.close_all()
+        if time.monotonic() - started > longest_pause:
+            # It had worked for a while: this is a new spell of errors.
+            pause = first_pause
+        time.sleep(pause)
+        pause = min(pause * 2, longest_pause)
+        worker.startup_delay = False
 
 
 class Scheduler(threading.Thread):
