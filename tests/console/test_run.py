@@ -157,3 +157,47 @@ def test_links_lead_to_the_address_the_server_listens_on(settings, monkeypatch):
     settings.BASE_URL = "https://help.example.com"
 
     assert _base_url("127.0.0.1", 8731) == "https://help.example.com"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="kills the worker with SIGKILL")
+def test_run_starts_its_worker_again_when_it_dies(tmp_path):
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"TICKETRY_DATABASE_URL", "TICKETRY_TEST_DATABASE_NAME", "TICKETRY_PORT"}
+    }
+    env.update(TICKETRY_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1")
+    log = tmp_path / "run.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ticketry", "run", f"--port={_free_port()}", "--no-demo"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    pids: list[int] = []
+    try:
+        pids.append(int(_wait_for(r"\(process (\d+)\)", log, process).group(1)))
+
+        os.kill(pids[0], signal.SIGKILL)
+
+        _wait_for(r"The worker stopped \(exit code -9\); starting it again in 1 s\.", log, process)
+        pids.append(int(_wait_for(r"\(process (\d+)\)(?![\s\S]*\(process)", log, process).group(1)))
+        while pids[1] == pids[0]:
+            time.sleep(0.2)
+            pids[1] = int(
+                _wait_for(r"\(process (\d+)\)(?![\s\S]*\(process)", log, process).group(1)
+            )
+        assert _is_running(pids[1])
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=90) == 0
+        assert not _is_running(pids[1])
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for pid in pids:
+            if _is_running(pid):
+                os.kill(pid, signal.SIGKILL)

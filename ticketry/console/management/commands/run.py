@@ -26,6 +26,7 @@ from ticketry.console.demo import (
     demo_logins,
     is_fresh_installation,
 )
+from ticketry.console.supervision import WorkerSupervisor
 from ticketry.wsgi import application
 
 WORKER_STOP_SECONDS = 30
@@ -91,7 +92,12 @@ class Command(BaseCommand):
             ) from error
         base_url = _base_url(host, server.effective_port)
         settings.BASE_URL = base_url
-        worker = self._start_worker(verbosity, base_url)
+        worker = WorkerSupervisor(
+            start=lambda: self._start_worker(verbosity, base_url),
+            halt=self._stop_worker,
+            report=self.stdout.write,
+        )
+        worker.start()
         previous_handler = signal.signal(signal.SIGTERM, _interrupt)
         try:
             self._announce(_url(host, server.effective_port), logins)
@@ -102,7 +108,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, previous_handler)
             self.stdout.write(_("Stopping …"))
             server.close()
-            self._stop_worker(worker)
+            worker.stop()
 
     def _demo_logins(self) -> list[tuple[str, str]]:
         if demo_data_exists():
