@@ -9,7 +9,7 @@ from django.db import connections
 
 from tests.accounts.factories import AgentFactory, grant
 from ticketry.accounts.models import Group
-from ticketry.tickets.models import Ticket
+from ticketry.tickets.models import Queue, StandardTemplate, Ticket
 from ticketry.tickets.services import ArticleInput, ticket_create
 
 CHROMIUM = Path(os.environ.get("TICKETRY_CHROMIUM", "/usr/bin/chromium"))
@@ -114,3 +114,14 @@ def phone_ticket(agent, title: str, queue: str = "Raw", subject: str = "") -> Ti
             history_type="PhoneCallCustomer",
         ),
     )
+
+
+@pytest.fixture
+def answer_template(transactional_db):
+    template = StandardTemplate.objects.create(
+        name="Printer answer",
+        template_type="Answer",
+        text="Please switch the printer off and on again.",
+    )
+    template.queues.add(Queue.objects.get(name="Raw"))
+    return template

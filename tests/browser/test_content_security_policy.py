@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from tests.accounts.factories import AgentFactory
 from tests.tickets.conftest import customer_mail
 from ticketry.accounts.services import agent_update_preferences
-from ticketry.tickets.models import Queue, StandardTemplate
 from ticketry.tickets.services import article_create
 
 from .conftest import PASSWORD, log_in, phone_ticket
@@ -40,17 +39,6 @@ def violations(page):
     page.add_init_script(REPORT_VIOLATIONS)
     page.on("console", console)
     return seen
-
-
-@pytest.fixture
-def answer_template(transactional_db):
-    template = StandardTemplate.objects.create(
-        name="Printer answer",
-        template_type="Answer",
-        text="Please switch the printer off and on again.",
-    )
-    template.queues.add(Queue.objects.get(name="Raw"))
-    return template
 
 
 def test_agent_pages_run_without_a_policy_violation(

@@ -10,22 +10,11 @@ from tests.mail.builders import mail
 from ticketry.accounts.services import agent_set_language, agent_update_preferences
 from ticketry.mail.inbound.process import receive
 from ticketry.mail.models import OutboundMail
-from ticketry.tickets.models import Queue, StandardTemplate, Ticket, TicketHistory
+from ticketry.tickets.models import Ticket, TicketHistory
 
 from .conftest import log_in, phone_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def answer_template(transactional_db):
-    template = StandardTemplate.objects.create(
-        name="Printer answer",
-        template_type="Answer",
-        text="Please switch the printer off and on again.",
-    )
-    template.queues.add(Queue.objects.get(name="Raw"))
-    return template
 
 
 def test_a_mail_arrives_and_is_answered_and_closed(

@@ -1,14 +1,12 @@
 """Debug is off unless TICKETRY_DEBUG=1: errors show Ticketry's own pages, in English and
 German, and never Django's debug page with its list of URL patterns."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 from django.test import RequestFactory
 from django.utils import translation
 from django.views import defaults
+
+from tests.core.fresh_settings import setting_in_new_process
 
 pytestmark = pytest.mark.django_db
 
@@ -61,18 +59,7 @@ def test_each_error_page_is_ours_in_both_languages(handler, status, english, ger
 
 
 def _debug(tmp_path, **env) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
-        capture_output=True,
-        text=True,
-        env={
-            **{name: value for name, value in os.environ.items() if name != "TICKETRY_DEBUG"},
-            "DJANGO_SETTINGS_MODULE": "ticketry.settings",
-            "TICKETRY_DATA_DIR": str(tmp_path),
-            **env,
-        },
-        timeout=60,
-    )
+    result = setting_in_new_process("DEBUG", tmp_path, **env)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 

@@ -1,10 +1,6 @@
 """X-Forwarded-Proto and X-Forwarded-For count only from the proxies TICKETRY_TRUSTED_PROXIES
 names; from anyone else they are dropped."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 from axes.models import AccessAttempt
 from django.http import HttpResponse
@@ -12,6 +8,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.accounts.factories import AgentFactory
+from tests.core.fresh_settings import setting_in_new_process
 from tests.core.test_settings import _run
 from ticketry.core.proxies import TrustedProxyMiddleware, client_address, parse_networks
 
@@ -96,25 +93,9 @@ def test_the_login_throttle_counts_the_client_behind_the_proxy(behind_proxy, cli
     assert addresses == {"198.51.100.7", "203.0.113.9"}
 
 
-def _setting(name: str, tmp_path, **env) -> subprocess.CompletedProcess:
-    code = f"from django.conf import settings; print(settings.{name})"
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "ticketry.settings",
-            "TICKETRY_DATA_DIR": str(tmp_path),
-            **env,
-        },
-        timeout=60,
-    )
-
-
 def test_production_trusts_the_proxy_header_only_when_a_proxy_is_named(tmp_path):
-    alone = _setting("SECURE_PROXY_SSL_HEADER", tmp_path, TICKETRY_PRODUCTION="1")
-    named = _setting(
+    alone = setting_in_new_process("SECURE_PROXY_SSL_HEADER", tmp_path, TICKETRY_PRODUCTION="1")
+    named = setting_in_new_process(
         "SECURE_PROXY_SSL_HEADER",
         tmp_path,
         TICKETRY_PRODUCTION="1",
