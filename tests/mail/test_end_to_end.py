@@ -51,6 +51,12 @@ def test_mail_in_acknowledgement_out_answer_out_reply_in(
     assert f"[Ticket#{ticket.tn}]" in ack["Subject"]
     assert ack["Auto-Submitted"] == "auto-generated"
     assert ack["X-Loop"] == "yes"
+    # It reads like a helpdesk's: received, the ticket number, keep it in the subject.
+    text = ack.get_content().replace("\r\n", "\n")
+    assert text.startswith("Dear John Doe,\n\nthank you for your message.")
+    assert f"opened ticket Ticket#{ticket.tn} for it" in text
+    assert "please keep the ticket number in the subject" in text
+    assert "> The printer in room 4 is smoking." in text
 
     # 3. An agent answers through the services; the mail threads under the customer's.
     customer_article = ticket.articles.filter(sender_type__name="customer").get()

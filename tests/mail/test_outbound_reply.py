@@ -123,7 +123,8 @@ def test_the_seeded_auto_reply_renders(mail_ticket):
     subject = replace_tags(response.subject, ticket=mail_ticket, article=article)
     body = replace_tags(response.text, ticket=mail_ticket, article=article)
     assert subject == "RE: Printer on fire"
-    assert f"a ticket with the number {mail_ticket.tn} has been opened" in body
+    assert body.startswith("Dear John Doe,\n\nthank you for your message.")
+    assert f"opened ticket Ticket#{mail_ticket.tn} for it" in body
     assert "You wrote:\n> The printer in room 4 is smoking.\n>\n> Please hurry!\n" in body
     assert "<OTRS" not in body and "-\n" not in body
 
