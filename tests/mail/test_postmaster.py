@@ -386,6 +386,17 @@ def test_no_auto_reply_to_daemons_or_ourselves(support, sender):
     assert auto_mails(ticket) == []
 
 
+def test_a_sender_no_mail_can_be_sent_to_keeps_the_ticket_without_an_answer(support):
+    delivery = receive(mail(sender="sarah.köhler@example.com"))
+
+    assert delivery.outcome == "new_ticket"
+    ticket = ticket_of(delivery)
+    assert auto_mails(ticket) == []
+    note = ticket.history.get(history_type__name="Misc")
+    assert "not a plain ASCII address" in note.name
+    assert "sarah.köhler@example.com" in note.name
+
+
 def test_loop_protection_limits_auto_replies_per_address_and_day(support):
     sysconfig.set_value("PostmasterMaxEmails", 2)
     tickets = [ticket_of(receive(mail(subject=f"mail {n}"))) for n in range(3)]

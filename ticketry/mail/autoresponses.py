@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from ticketry.core import sysconfig
 from ticketry.core.actor import Actor
+from ticketry.core.errors import InvalidValue
 from ticketry.customers.models import CustomerUser
 from ticketry.tickets import services
 from ticketry.tickets.models import Article, AutoResponse, StateType, Ticket
@@ -19,7 +20,7 @@ from ticketry.tickets.services.history import history_args
 from .addresses import address_of
 from .inbound.params import MailParams
 from .loop_protection import loop_protection_allows
-from .outbound import replace_tags, send_email_article
+from .outbound import parse_addresses, replace_tags, send_email_article
 from .postmaster_config import auto_response_ids, system_addresses
 from .subjects import subject_build
 
@@ -47,6 +48,9 @@ SENDER_REFUSES = gettext_noop(
     "(e. g. loop or precedence header)"
 )
 NO_AUTO_RESPONSE_ADDRESS = gettext_noop("Sent no auto-response: the address is excluded.")
+UNUSABLE_ADDRESS = gettext_noop(
+    "Sent no auto-response: mail cannot be sent to this address (not a plain ASCII address)."
+)
 
 
 def send_auto_response(
@@ -71,6 +75,10 @@ def send_auto_response(
     recipient = address_of(params.get("Reply-To")) or params.sender
     if not recipient or _excluded(recipient):
         _note(ticket, "Misc", history_args(NO_AUTO_RESPONSE_ADDRESS, recipient or "-"), actor=actor)
+        return None
+    if not _usable(recipient):
+        # The customer's mail is kept; only the answer that cannot be addressed is left out.
+        _note(ticket, "Misc", history_args(UNUSABLE_ADDRESS, recipient), actor=actor)
         return None
     if not loop_protection_allows(recipient):
         _note(ticket, "LoopProtection", history_args(recipient), actor=actor)
@@ -108,6 +116,14 @@ def _excluded(address: str) -> bool:
     return address.lower() in system_addresses()
 
 
+def _usable(address: str) -> bool:
+    try:
+        parse_addresses(address)
+    except InvalidValue:
+        return False
+    return True
+
+
 def _customer_cc(ticket: Ticket, article: Article, recipient: str) -> str:
     if not article.is_visible_for_customer or not ticket.customer_user_id:
         return ""
@@ -116,7 +132,7 @@ def _customer_cc(ticket: Ticket, article: Article, recipient: str) -> str:
         .values_list("email", flat=True)
         .first()
     )
-    if email and email.lower() != recipient.lower():
+    if email and email.lower() != recipient.lower() and _usable(email):
         return email
     return ""
 

@@ -1,5 +1,6 @@
 """Outgoing mail: composition, the database queue and its transports."""
 
+from .compose import parse_addresses
 from .queue import SendOutcome, SendReport, send_due
 from .reply import ReplyDraft, compose_reply
 from .resend import resend
@@ -13,6 +14,7 @@ __all__ = [
     "SendReport",
     "TransmissionStatus",
     "compose_reply",
+    "parse_addresses",
     "replace_tags",
     "resend",
     "send_due",
