@@ -6,7 +6,12 @@ still run (`PostMasterProcessingTimeLimit`) no other process takes the message, 
 `PostMasterMaxAttempts` attempts that failed, timed out or died with their process the
 message is quarantined. The mail is parsed and checked against the limits before the
 transaction that writes begins, so however slow a mail is, it holds no database lock while
-it is read."""
+it is read.
+
+Waiting messages are taken in batches: one locking query and one update lease up to
+`BATCH_SIZE` of them for the time limit. The lease counts no attempt; each message's attempt
+is counted as its work begins and runs in a transaction of its own, so a worker that dies
+costs an attempt only to the message it was working on."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import time
 import traceback
 from datetime import timedelta
 
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,6 +39,9 @@ from .time_limit import TimedOut, time_limit, timed_out
 logger = logging.getLogger(__name__)
 
 ERROR_MAX_LENGTH = 4000
+# Messages one claim leases: enough to save the round trips of a query per mail, few enough
+# that the last of them normally begins well within its lease.
+BATCH_SIZE = 50
 
 
 class _ProcessedMeanwhile(Exception):
@@ -52,32 +60,40 @@ def receive(raw: bytes, **store_options) -> Delivery:
     return _attempt(message, raw)
 
 
-def process(
-    message: InboundMessage | int, *, duplicate: bool = False, skip_locked: bool = False
-) -> Delivery | None:
+def process(message: InboundMessage | int, *, duplicate: bool = False) -> Delivery | None:
     """Process a stored message once: a second call for a processed one changes nothing.
-    A message another process is working on right now is left to it: with `skip_locked`
-    (working through a list) the answer is None, else how the message stands."""
+    A message another process is working on (or has leased) right now is left to it; the
+    answer then says how the message stands."""
     message_id = message.pk if isinstance(message, InboundMessage) else message
     current = InboundMessage.objects.filter(pk=message_id).first()
-    if current is None or (skip_locked and current.status != InboundStatus.RECEIVED):
+    if current is None:
         return None
     if current.status != InboundStatus.RECEIVED:
         return Delivery.of(current, duplicate=True)
     if _in_progress(current):
-        return None if skip_locked else Delivery.of(current, duplicate=duplicate)
+        return Delivery.of(current, duplicate=duplicate)
     if current.attempts >= sysconfig.get("PostMasterMaxAttempts"):
         return _give_up(current, _("it did not finish (the process stopped)"))
-    now = clock.now()
-    claimed = InboundMessage.objects.filter(
-        pk=message_id, status=InboundStatus.RECEIVED, attempts=current.attempts
-    ).update(attempts=current.attempts + 1, attempted_at=now)
-    if not claimed:
-        # Another process claimed it a moment ago.
-        return None if skip_locked else Delivery.of(current, duplicate=duplicate)
-    current.attempts += 1
-    current.attempted_at = now
+    if not _start(current):
+        # Another process took it a moment ago.
+        return Delivery.of(current, duplicate=duplicate)
     return _attempt(current, read_raw(current), duplicate=duplicate)
+
+
+def _start(message: InboundMessage) -> bool:
+    """Count the attempt about to begin on the row, and commit it, unless another process
+    started or leased the message since this one read or leased it."""
+    now = clock.now()
+    started = InboundMessage.objects.filter(
+        pk=message.pk,
+        status=InboundStatus.RECEIVED,
+        attempts=message.attempts,
+        attempted_at=message.attempted_at,
+    ).update(attempts=message.attempts + 1, attempted_at=now)
+    if started:
+        message.attempts += 1
+        message.attempted_at = now
+    return bool(started)
 
 
 def _attempt(message: InboundMessage, raw: bytes, *, duplicate: bool = False) -> Delivery:
@@ -192,22 +208,101 @@ def _give_up(message: InboundMessage, last_error: str) -> Delivery:
     return quarantine(message.pk, error)
 
 
-def process_pending(limit: int = 100, *, min_age: timedelta = timedelta(0)) -> list[Delivery]:
+def process_pending(
+    limit: int = 100, *, min_age: timedelta = timedelta(0), batch_size: int = BATCH_SIZE
+) -> list[Delivery]:
     """Process stored messages still waiting (after a crash, or stored by a fetcher), oldest
-    first; several workers share the work without taking the same message. `min_age` leaves
-    alone messages whose receiver is probably processing them right now."""
+    first, at most `limit`, leasing `batch_size` at a time; several workers share the work
+    without taking the same message. `min_age` leaves alone messages whose receiver is
+    probably processing them right now. A message that comes free again during the run (an
+    attempt that timed out) waits for the next run."""
+    deliveries: list[Delivery] = []
+    taken, after = 0, 0
+    while taken < limit:
+        batch = claim_waiting(min(batch_size, limit - taken), min_age=min_age, after=after)
+        if not batch:
+            break
+        taken += len(batch)
+        after = batch[-1].pk
+        deliveries += process_claimed(batch)
+    return deliveries
+
+
+def claim_waiting(
+    count: int, *, min_age: timedelta = timedelta(0), after: int = 0
+) -> list[InboundMessage]:
+    """Lease up to `count` waiting messages (ids above `after`), oldest first, with one
+    locking query and one update, committed: for PostMasterProcessingTimeLimit seconds no
+    other process takes them. The lease counts no attempt (`process_claimed` counts each
+    one as it begins)."""
     now = clock.now()
     seconds = sysconfig.get("PostMasterProcessingTimeLimit")
     waiting = (
-        InboundMessage.objects.filter(status=InboundStatus.RECEIVED, received_at__lte=now - min_age)
+        InboundMessage.objects.filter(
+            status=InboundStatus.RECEIVED, received_at__lte=now - min_age, pk__gt=after
+        )
         .filter(
             Q(attempted_at__isnull=True) | Q(attempted_at__lte=now - timedelta(seconds=seconds))
         )
         .order_by("id")
-        .values_list("id", flat=True)[:limit]
     )
-    deliveries = (process(message_id, skip_locked=True) for message_id in list(waiting))
-    return [delivery for delivery in deliveries if delivery is not None]
+    # SQLite ignores row locks; its single writer (transactions begin IMMEDIATE) serialises
+    # the claims instead.
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    with transaction.atomic():
+        batch = list(waiting.select_for_update(skip_locked=skip_locked)[:count])
+        if batch:
+            leased = [message.pk for message in batch]
+            InboundMessage.objects.filter(pk__in=leased).update(attempted_at=now)
+    for message in batch:
+        message.attempted_at = now
+    return batch
+
+
+def process_claimed(batch: list[InboundMessage]) -> list[Delivery]:
+    """Work through messages leased by `claim_waiting`, each attempt counted as it begins
+    and in a transaction of its own; a message another process took over meanwhile (its
+    lease ran out) is left to it. If the work stops early, the leases not yet used are
+    given back."""
+    deliveries: list[Delivery] = []
+    for index, message in enumerate(batch):
+        try:
+            delivery = _work(message)
+        except BaseException:
+            _release(batch[index + 1 :])
+            raise
+        if delivery is not None:
+            deliveries.append(delivery)
+    return deliveries
+
+
+def _work(message: InboundMessage) -> Delivery | None:
+    if message.attempts >= sysconfig.get("PostMasterMaxAttempts"):
+        return _give_up(message, _("it did not finish (the process stopped)"))
+    if not _start(message):
+        return None
+    try:
+        raw = read_raw(message)
+    except Exception as error:
+        # The stored file cannot be read now: a failed attempt, so the rest of the batch
+        # goes on and the message is quarantined once its attempts are used up.
+        logger.warning("Inbound message %s: the raw message cannot be read: %s", message.pk, error)
+        return _failed(message, _describe(error))
+    return _attempt(message, raw)
+
+
+def _release(batch: list[InboundMessage]) -> None:
+    if not batch:
+        return
+    try:
+        InboundMessage.objects.filter(
+            pk__in=[message.pk for message in batch],
+            status=InboundStatus.RECEIVED,
+            attempted_at=batch[0].attempted_at,
+        ).update(attempted_at=None)
+    except DatabaseError:
+        # The leases run out by themselves.
+        logger.warning("Could not give back the leases of %s inbound messages", len(batch))
 
 
 def reprocess(message_ids: list[int] | None = None) -> list[Delivery]:
