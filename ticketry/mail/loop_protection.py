@@ -3,8 +3,9 @@ a day, so two systems answering each other stop soon."""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import F
+from datetime import date
+
+from django.db import connection
 
 from ticketry.core import clock, sysconfig
 
@@ -20,14 +21,31 @@ def loop_protection_allows(address: str) -> bool:
     }
     limit = int(limits.get(address, sysconfig.get("PostmasterMaxEmails")))
     today = clock.localtime(clock.now()).date()
-    with transaction.atomic():
-        row, _created = AutoResponseCount.objects.select_for_update().get_or_create(
-            address=address, day=today
+    return _count_one_more(address, today, limit) <= limit
+
+
+def _count_one_more(address: str, day: date, limit: int) -> int:
+    """The day's count after this one, in one statement that also locks the row, so two
+    processes answering the same address cannot both take the last one. The count stops at
+    `limit + 1`: one more than allowed says the limit was reached."""
+    qn = connection.ops.quote_name
+    table = qn(AutoResponseCount._meta.db_table)
+    count = qn("count")
+    insert = f"INSERT INTO {table} ({qn('address')}, {qn('day')}, {count}) VALUES (%s, %s, 1) "
+    if connection.vendor == "mysql":
+        upsert = f"ON DUPLICATE KEY UPDATE {count} = LEAST({count} + 1, %s) "
+    else:
+        least = "LEAST" if connection.vendor == "postgresql" else "MIN"
+        upsert = (
+            f"ON CONFLICT ({qn('address')}, {qn('day')}) DO UPDATE "
+            f"SET {count} = {least}({table}.{count} + 1, %s) "
         )
-        if row.count >= limit:
-            return False
-        AutoResponseCount.objects.filter(pk=row.pk).update(count=F("count") + 1)
-    return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{insert}{upsert}RETURNING {count}",
+            [address, connection.ops.adapt_datefield_value(day), limit + 1],
+        )
+        return cursor.fetchone()[0]
 
 
 def forget_old_counts() -> int:

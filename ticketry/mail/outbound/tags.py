@@ -105,6 +105,7 @@ class _Context:
             ("RESPONSIBLE_", lambda: _agent_data(self.ticket.responsible)),
             ("AGENT_", lambda: _agent_data(self.agent)),
             ("CURRENT_", lambda: _agent_data(self.agent)),
+            ("TICKET_DYNAMICFIELD_", lambda: self.dynamic_field_data),
             ("TICKET_", lambda: self.ticket_data),
             ("CUSTOMER_DATA_", lambda: self.customer_data),
             ("CUSTOMER_", lambda: self.article_data),
@@ -125,47 +126,51 @@ class _Context:
 
     @cached_property
     def ticket_data(self) -> dict[str, object]:
+        """The ticket's fields, each read only when a tag asks for it: most texts use the
+        number and little else, and each related name would cost a query."""
         ticket = self.ticket
-        data: dict[str, object] = {
+        return {
             "TicketNumber": ticket.tn,
             "TicketID": ticket.pk,
             "Title": ticket.title,
-            "Queue": ticket.queue.name,
+            "Queue": lambda: ticket.queue.name,
             "QueueID": ticket.queue_id,
-            "State": ticket.state.name,
+            "State": lambda: ticket.state.name,
             "StateID": ticket.state_id,
-            "StateType": ticket.state.type.name,
-            "Priority": ticket.priority.name,
+            "StateType": lambda: ticket.state.type.name,
+            "Priority": lambda: ticket.priority.name,
             "PriorityID": ticket.priority_id,
-            "Lock": ticket.lock.name,
+            "Lock": lambda: ticket.lock.name,
             "LockID": ticket.lock_id,
-            "Type": ticket.type.name,
+            "Type": lambda: ticket.type.name,
             "TypeID": ticket.type_id,
-            "Service": ticket.service.name if ticket.service_id else "",
+            "Service": lambda: ticket.service.name if ticket.service_id else "",
             "ServiceID": ticket.service_id or "",
-            "SLA": ticket.sla.name if ticket.sla_id else "",
+            "SLA": lambda: ticket.sla.name if ticket.sla_id else "",
             "SLAID": ticket.sla_id or "",
             "CustomerID": ticket.customer_id,
             "CustomerUserID": ticket.customer_user_id,
-            "Owner": ticket.owner.login,
+            "Owner": lambda: ticket.owner.login,
             "OwnerID": ticket.owner_id,
-            "Responsible": ticket.responsible.login,
+            "Responsible": lambda: ticket.responsible.login,
             "ResponsibleID": ticket.responsible_id,
             "Created": _timestamp(ticket.created_at),
             "Changed": _timestamp(ticket.changed_at),
             "PendingTime": _timestamp(ticket.pending_until),
             "ArchiveFlag": "y" if ticket.archived else "n",
         }
+
+    @cached_property
+    def dynamic_field_data(self) -> dict[str, object]:
         values: dict[str, list[str]] = {}
         for row in DynamicFieldValue.objects.filter(
-            object_id=ticket.pk, field__object_type="Ticket"
+            object_id=self.ticket.pk, field__object_type="Ticket"
         ).select_related("field"):
             value = row.value_text
             if value is None:
                 value = _timestamp(row.value_date) if row.value_date else str(row.value_int)
-            values.setdefault(f"DynamicField_{row.field.name}", []).append(value)
-        data |= {key: ", ".join(items) for key, items in values.items()}
-        return data
+            values.setdefault(row.field.name, []).append(value)
+        return {name: ", ".join(items) for name, items in values.items()}
 
     @cached_property
     def customer(self) -> CustomerUser | None:
@@ -252,9 +257,12 @@ class _Context:
 
 
 def _lookup(data: dict[str, object], key: str) -> str:
-    """Keys match case-insensitively, as OTRS's substitutions do."""
+    """Keys match case-insensitively, as OTRS's substitutions do; a callable value is read
+    now."""
     wanted = key.lower()
     for name, value in data.items():
         if name.lower() == wanted:
+            if callable(value):
+                value = value()
             return "" if value is None else str(value)
     return UNKNOWN
