@@ -2,6 +2,8 @@ import pytest
 from django.urls import reverse
 
 from tests.tickets.conftest import customer_mail
+from ticketry.mail.models import OutboundMail
+from ticketry.mail.outbound import send_email_article
 from ticketry.tickets.services import AttachmentInput, article_create
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +127,29 @@ def test_raw_message_download(agent_client, make_ticket):
     assert response["Content-Disposition"] == f'attachment; filename="{ticket.tn}-{article.pk}.eml"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert body(response) == raw
+
+
+def test_raw_message_download_of_an_answer_is_the_mail_as_sent(agent_client, agent, make_ticket):
+    ticket = make_ticket()
+    answer = send_email_article(
+        actor=agent.actor, ticket=ticket, to="jdoe@example.com", subject="Re", body="On it.\n"
+    )
+
+    response = agent_client.get(reverse("agent:article_raw", args=[ticket.pk, answer.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "message/rfc822"
+    assert body(response) == bytes(OutboundMail.objects.get(article=answer).message)
+
+
+def test_raw_message_whose_file_is_gone_is_404(agent_client, make_ticket):
+    ticket = make_ticket(article=customer_mail(raw_message=b"Subject: hi\r\n\r\nhello\r\n"))
+    article = ticket.articles.get()
+    article.raw_message.storage.delete(article.raw_message.name)
+
+    response = agent_client.get(reverse("agent:article_raw", args=[ticket.pk, article.pk]))
+
+    assert response.status_code == 404
 
 
 def test_raw_message_of_an_article_without_one_is_404(agent_client, make_ticket):

@@ -9,6 +9,7 @@ from tests.accounts.factories import AgentFactory, grant
 from tests.agent.test_compose import form_data, history, state_id, zoom_url
 from tests.tickets.conftest import customer_mail
 from ticketry.mail.models import OutboundMail
+from ticketry.mail.outbound import send_email_article
 from ticketry.tickets.models import LockType
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +127,25 @@ def test_an_article_without_its_original_cannot_be_bounced(agent_client, make_ti
     assert '<form class="panel compose"' not in content
     ticket.refresh_from_db()
     assert ticket.lock_id == LockType.UNLOCK
+
+
+def test_an_answer_is_bounced_as_it_was_sent(agent_client, agent, make_ticket):
+    ticket = make_ticket()
+    answer = send_email_article(
+        actor=agent.actor, ticket=ticket, to="jdoe@example.com", subject="Re", body="On it.\n"
+    )
+    sent = bytes(OutboundMail.objects.get(article=answer).message)
+    url = reverse("agent:ticket_bounce", args=[ticket.pk, answer.pk])
+    shown = agent_client.get(url)
+    assert "has no original message" not in shown.content.decode()
+
+    response = agent_client.post(url, form_data(shown, to="boss@example.org"))
+
+    assert response.status_code == 302
+    bounced = OutboundMail.objects.filter(article=answer).exclude(message_id=answer.message_id)
+    (message,) = (bytes(mail.message) for mail in bounced)
+    assert message.partition(b"\r\n\r\n")[2] == sent.partition(b"\r\n\r\n")[2]
+    assert message_from_bytes(message, policy=policy.default)["Resent-To"] == "boss@example.org"
 
 
 def test_htmx_bounce_redirects_the_whole_page(agent_client, mail_ticket):

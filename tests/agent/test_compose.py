@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.accounts.factories import AgentFactory, grant
 from tests.tickets.conftest import customer_mail
+from ticketry.agent import zoom
 from ticketry.agent.forms import email as email_forms
 from ticketry.mail.models import OutboundMail
 from ticketry.tickets.models import (
@@ -437,9 +438,11 @@ def test_the_article_actions_link_to_the_mail_screens(make_ticket):
     mail = make_ticket(article=customer_mail(raw_message=b"Subject: x\r\n\r\nbody\r\n"))
 
     for ticket, bounce in ((plain, False), (mail, True)):
-        article = ticket.articles.get()
+        (shown,) = zoom.article_thread(ticket).articles
+        article = shown.article
         html = render_to_string(
-            "agent/partials/article_actions.html", {"ticket": ticket, "article": article}
+            "agent/partials/article_actions.html",
+            {"ticket": ticket, "article": article, "shown": shown},
         )
         assert f'href="{reply_url(ticket)}"' in html
         assert f'href="{reply_url(ticket, all=True)}"' in html

@@ -11,6 +11,7 @@ from tests.tickets.conftest import customer_mail
 from ticketry.agent import zoom
 from ticketry.core import clock
 from ticketry.core.actor import Actor
+from ticketry.mail.outbound import send_email_article
 from ticketry.tickets.models import ArticleFlag, DynamicField, Queue, Ticket, TicketFlag
 from ticketry.tickets.services import (
     ArticleInput,
@@ -370,6 +371,21 @@ def test_raw_message_link_when_the_article_has_one(agent_client, agent, make_tic
     page = agent_client.get(zoom_url(ticket)).content.decode()
 
     assert reverse("agent:article_raw", args=[ticket.pk, article.pk]) in page
+
+
+def test_an_answer_offers_its_raw_message_and_a_bounce(agent_client, agent, make_ticket):
+    ticket = make_ticket()
+    answer = send_email_article(
+        actor=agent.actor, ticket=ticket, to="jdoe@example.com", subject="Re", body="On it.\n"
+    )
+
+    page = agent_client.get(zoom_url(ticket)).content.decode()
+
+    assert reverse("agent:article_raw", args=[ticket.pk, answer.pk]) in page
+    assert reverse("agent:ticket_bounce", args=[ticket.pk, answer.pk]) in page
+    first = ticket.articles.order_by("id").first()
+    assert reverse("agent:article_raw", args=[ticket.pk, first.pk]) not in page
+    assert reverse("agent:ticket_bounce", args=[ticket.pk, first.pk]) not in page
 
 
 def test_escalation_times_past_are_marked(agent_client, make_ticket):

@@ -23,6 +23,7 @@ from ticketry.mail.parsing.html import (
     sanitize_html,
     strip_tags,
 )
+from ticketry.mail.raw_messages import with_raw_message_flag
 from ticketry.tickets.models import (
     Article,
     Attachment,
@@ -72,6 +73,10 @@ class ShownArticle:
     @property
     def has_html(self) -> bool:
         return bool(self.article.body_html)
+
+    @property
+    def has_raw_message(self) -> bool:
+        return bool(self.article.has_raw_message)
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,7 @@ def parse_order(value: str | None) -> str:
 
 
 def _articles(ticket: Ticket) -> QuerySet[Article]:
-    return (
+    return with_raw_message_flag(
         Article.objects.filter(ticket=ticket)
         .select_related("sender_type", "channel", "created_by")
         .prefetch_related("attachments")

@@ -34,6 +34,7 @@ from ticketry.customers.models import CustomerUser
 from ticketry.mail.outbound import compose_reply, replace_tags, send_email_article
 from ticketry.mail.outbound.bounce import BOUNCE_TEXT, BounceNotice, bounce_article
 from ticketry.mail.outbound.tags import quote
+from ticketry.mail.raw_messages import has_raw_message
 from ticketry.mail.subjects import subject_build
 from ticketry.tickets.models import (
     Article,
@@ -132,7 +133,7 @@ def ticket_bounce(request: HttpRequest, ticket_id: int, article_id: int) -> Http
     ticket = agent_ticket(actor, ticket_id, BOUNCE.permission)
     article = _article(ticket, article_id)
     page = _Page(request, BOUNCE, ticket, article)
-    if not article.raw_message:
+    if not has_raw_message(article):
         return page.render(
             None,
             missing=_("This article has no original message, so it cannot be bounced."),

@@ -14,6 +14,7 @@ from ticketry.agent import zoom
 from ticketry.agent.access import agent_ticket, agent_view
 from ticketry.core import clock
 from ticketry.core.errors import NotFound
+from ticketry.mail.raw_messages import open_raw_message
 from ticketry.tickets import services
 from ticketry.tickets.models import Article, Attachment, Ticket
 
@@ -116,10 +117,15 @@ def attachment_download(request: HttpRequest, ticket_id: int, attachment_id: int
 def article_raw(request: HttpRequest, ticket_id: int, article_id: int) -> HttpResponse:
     ticket = agent_ticket(request.actor, ticket_id)
     article = _article_of(ticket, article_id)
-    if not article.raw_message:
+    try:
+        raw = open_raw_message(article)
+    except OSError:
+        missing = _("The file of “%(ref)s” is missing from storage.")
+        raise NotFound(missing, ref=article.subject) from None
+    if raw is None:
         raise NotFound(_("Article “%(ref)s” has no raw message."), ref=article_id)
     response = FileResponse(
-        _open(article.raw_message, what=article.subject),
+        raw,
         as_attachment=True,
         filename=f"{ticket.tn}-{article.pk}.eml",
         content_type="message/rfc822",

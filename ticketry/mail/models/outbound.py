@@ -14,7 +14,9 @@ class OutboundStatus(models.TextChoices):
 
 class OutboundMail(models.Model):
     """A composed message waiting to be sent, being retried, sent or given up on. Its row
-    is written in the transaction that created the article, so a crash loses nothing."""
+    is written in the transaction that created the article, so a crash loses nothing. It is
+    the only copy of an Email article's message (ticketry.mail.raw_messages), so sent rows
+    are kept as long as their article."""
 
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, null=True, blank=True, related_name="transmissions"

@@ -24,6 +24,7 @@ from ticketry.tickets.services import ticket_add_history_note, ticket_set_state
 from ticketry.tickets.services.history import history_args
 
 from ..models import OutboundMail
+from ..raw_messages import open_raw_message
 from .compose import MAIL_POLICY, ComposedMail, new_message_id, parse_addresses
 from .queue import enqueue_message
 from .send import queue_sender, send_email_article
@@ -154,10 +155,11 @@ def resent_message(raw: bytes, *, resent_from: str, resent_to: str) -> tuple[byt
 
 
 def _raw_message(article: Article) -> bytes:
-    if not article.raw_message:
-        raise InvalidValue(_("This article has no original message that could be bounced."))
     try:
-        with article.raw_message.open("rb") as file:
+        file = open_raw_message(article)
+        if file is None:
+            raise InvalidValue(_("This article has no original message that could be bounced."))
+        with file:
             return file.read()
     except OSError:
         raise InvalidValue(_("The original message of this article is missing.")) from None

@@ -43,7 +43,8 @@ def send_email_article(
     time_units: Decimal | int | str | None = None,
 ) -> Article:
     """Add an Email article to `ticket` and queue its message, in one transaction; a worker
-    sends it after the commit. `from_address` defaults to the queue's system address;
+    sends it after the commit. The queued message is the article's raw message: it is
+    stored there only. `from_address` defaults to the queue's system address;
     `auto_response` marks the mail as automatic (X-Loop, Precedence, Auto-Submitted)."""
     if from_address is None:
         from_address = queue_sender(ticket)
@@ -80,7 +81,6 @@ def send_email_article(
         message_id=composed.message_id,
         in_reply_to=reply_id,
         references=references,
-        raw_message=composed.message,
         attachments=tuple(attachments),
         history_type=history_type,
         history_comment=history_args(to) if history_comment is None else history_comment,
